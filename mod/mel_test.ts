@@ -1,0 +1,149 @@
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./_assert.ts";
+import {
+  denseFilterbank,
+  hannPeriodic,
+  hzToMel,
+  melFilterbank,
+  MelSpectrogram,
+  melToHz,
+  powerToDb,
+} from "./mel.ts";
+import { readNpy } from "./npy.ts";
+
+const DIR = new URL("./testdata/librosa/", import.meta.url).pathname;
+
+async function f32(name: string): Promise<{ data: Float32Array; shape: number[] }> {
+  const a = await readNpy(DIR + name);
+  assert(a.data instanceof Float32Array, name);
+  return { data: a.data, shape: a.shape };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assertEquals(a.length, b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+/** The fixtures' parameters (testdata/librosa/README.md). */
+const SIGNALS = [
+  ["sine440", 2048, 512],
+  ["chirp", 2048, 512],
+  ["harmonics", 2048, 512],
+  ["clicks", 2048, 512],
+  ["short", 2048, 512],
+  ["silence", 2048, 512],
+  ["tabla_params", 1024, 512],
+  ["indian_params", 2048, 256],
+] as const;
+
+Deno.test("hannPeriodic equals scipy's hann_2048 within 1e-7", async () => {
+  const ref = await f32("hann_2048.npy");
+  assert(maxAbsDiff(hannPeriodic(2048), ref.data) <= 1e-7);
+  assert(maxAbsDiff(hannPeriodic(4), [0, 0.5, 1, 0.5]) < 1e-15);
+});
+
+Deno.test("Slaney mel scale: breakpoints and round trip", () => {
+  assertAlmostEquals(hzToMel(1000), 15, 1e-12);
+  assertAlmostEquals(hzToMel(500), 7.5, 1e-12);
+  assertAlmostEquals(hzToMel(6400), 42, 1e-12); // 15 + 27 mels per factor 6.4
+  for (const hz of [0, 100, 999, 1000, 4321, 11025]) {
+    assertAlmostEquals(melToHz(hzToMel(hz)), hz, 1e-9);
+  }
+});
+
+Deno.test("melFilterbank equals librosa.filters.mel (n_fft 2048 and 1024) within 1e-7", async () => {
+  for (const nFft of [2048, 1024]) {
+    const ref = await f32(`melfb_${nFft}.npy`);
+    const fb = melFilterbank({ sampleRate: 22050, nFft, hop: 512, nMels: 128 });
+    assertEquals(ref.shape, [128, nFft / 2 + 1]);
+    const dense = denseFilterbank(fb);
+    const err = maxAbsDiff(dense, ref.data);
+    assert(err <= 1e-7, `melfb_${nFft}: max |ΔW| ${err}`);
+    // Sparse storage: every nonzero of librosa's matrix is stored, and nothing else.
+    let nnz = 0;
+    for (const w of ref.data) if (w !== 0) nnz++;
+    assertEquals(fb.weights.length, nnz);
+  }
+});
+
+Deno.test("MelSpectrogram and powerToDb match every librosa fixture", async () => {
+  for (const [name, nFft, hop] of SIGNALS) {
+    const y = (await f32(`${name}.input.npy`)).data;
+    const power = await f32(`${name}.mel_power.npy`);
+    const db = await f32(`${name}.mel_db.npy`);
+    const mel = new MelSpectrogram({ sampleRate: 22050, nFft, hop, nMels: 128 });
+    const T = mel.frames(y.length);
+    assertEquals(power.shape, [128, T], name);
+    const S = mel.power(y);
+    let maxS = 0;
+    for (const v of power.data) maxS = Math.max(maxS, v);
+    for (let i = 0; i < S.length; i++) {
+      const ref = power.data[i]!;
+      const tol = 0.002 * ref + 1e-6 * maxS;
+      assert(Math.abs(S[i]! - ref) <= tol, `${name}[${i}]: power ${S[i]} vs ${ref}`);
+    }
+    const D = powerToDb(S, { ref: "max" });
+    const err = maxAbsDiff(D, db.data);
+    assert(err <= 0.01, `${name}: max |ΔdB| ${err}`);
+  }
+});
+
+Deno.test("silence: power exactly 0, dB 0 everywhere (not -80)", async () => {
+  const y = (await f32("silence.input.npy")).data;
+  const S = new MelSpectrogram({ sampleRate: 22050, nFft: 2048, hop: 512, nMels: 128 }).power(y);
+  assert(S.every((v) => v === 0));
+  assert(powerToDb(S, { ref: "max" }).every((v) => Math.abs(v) < 1e-5));
+});
+
+Deno.test("MelSpectrogram: frame count, reused output buffer, bad config", () => {
+  const mel = new MelSpectrogram({ sampleRate: 22050, nFft: 2048, hop: 512, nMels: 128 });
+  assertEquals([mel.frames(65488), mel.frames(1000), mel.frames(0), mel.frames(512)], [
+    128,
+    2,
+    1,
+    2,
+  ]);
+  const y = new Float32Array(3000).map((_, n) => Math.sin(n / 7));
+  const out = new Float32Array(128 * 6).fill(NaN);
+  assertEquals(mel.power(y, out), mel.power(y));
+  assert(mel.power(y, out) === out);
+  assertThrows(() => mel.power(y, new Float32Array(5)), RangeError, "need 128×6");
+  assertThrows(
+    () => new MelSpectrogram({ sampleRate: 22050, nFft: 1000, hop: 512, nMels: 128 }),
+    RangeError,
+    "power of two",
+  );
+  assertThrows(
+    () => new MelSpectrogram({ sampleRate: 22050, nFft: 2048, hop: 0, nMels: 128 }),
+    RangeError,
+    "hop",
+  );
+  assertThrows(
+    () =>
+      new MelSpectrogram({
+        sampleRate: 22050,
+        nFft: 2048,
+        hop: 512,
+        nMels: 64,
+        fmin: 9000,
+        fmax: 8000,
+      }),
+    RangeError,
+    "fmin",
+  );
+});
+
+Deno.test("powerToDb: librosa semantics for ref, amin, topDb", () => {
+  const S = new Float32Array([100, 1, 1e-3, 0]);
+  assertEquals([...powerToDb(S, { ref: "max" })], [0, -20, -50, -80]);
+  assertEquals([...powerToDb(S, { ref: "max", topDb: null })], [0, -20, -50, -100 - 20]);
+  assertEquals([...powerToDb(S)], [20, 0, -30, -60]); // ref 1.0 (librosa's default): floor 20 - 80
+  assertEquals([...powerToDb(S, { ref: 10, topDb: 25 })], [10, -10, -15, -15]);
+  assertEquals([...powerToDb(S, { amin: 1e-2, topDb: null })], [20, 0, -20, -20]);
+  const inPlace = S.slice();
+  assert(powerToDb(inPlace, { ref: "max", out: inPlace }) === inPlace);
+  assertEquals(inPlace[1], -20);
+  assertThrows(() => powerToDb(S, { amin: 0 }), RangeError, "amin");
+  assertThrows(() => powerToDb(S, { topDb: -1 }), RangeError, "topDb");
+});
