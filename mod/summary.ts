@@ -126,8 +126,8 @@ export function modelSummary(model: tf.LayersModel, flops?: ModelFlops): string 
   ];
   if (flops) {
     lines.push(
-      `FLOPs (forward, one example): ${formatFlops(flops.total)} ` +
-        `(conv/dense ${formatFlops(flops.convDense)})`,
+      `FLOPs (forward, one example): ${(flops.total / 1e9).toFixed(4)} G ` +
+        `(conv/dense ${(flops.convDense / 1e9).toFixed(4)} G)`,
     );
   }
   return lines.join("\n");

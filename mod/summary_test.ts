@@ -18,7 +18,7 @@ Deno.test("summary of a chain: one row per layer, Keras totals, FLOPs", () => {
   assert(text.includes("Total params: 1,178,090 (4.49 MB)"));
   assert(text.includes("Trainable params: 1,176,170 (4.49 MB)"));
   assert(text.includes("Non-trainable params: 1,920 (7.50 KB)"));
-  assert(text.includes("FLOPs (forward, one example): 1.679 G (conv/dense 1.670 G)"));
+  assert(text.includes("FLOPs (forward, one example): 1.6792 G (conv/dense 1.6704 G)"));
   assertEquals(lines.length, 4 + model.layers.length + 4 + 1);
 });
 
