@@ -32,7 +32,7 @@ export function serveLoopback(
   handler: (req: Request, seen: SeenRequest) => Response | Promise<Response>,
 ): Loopback {
   const seen: SeenRequest[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen(): void {} }, (req) => {
     const u = new URL(req.url);
     const s = { path: u.pathname + u.search, headers: Object.fromEntries(req.headers) };
     seen.push(s);

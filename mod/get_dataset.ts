@@ -80,6 +80,8 @@ export interface GetDatasetOptions {
   keepArchives?: boolean;
   /** Progress and notices (default: stderr); `null` for silence. */
   log?: ((line: string) => void) | null;
+  /** Use this source description instead of the table's (tests with generated checksums). */
+  sourceSpec?: DatasetSource;
 }
 
 /** What {@linkcode getDataset} returns. */
@@ -109,7 +111,7 @@ export async function getDataset(
   options: GetDatasetOptions,
 ): Promise<GetDatasetResult> {
   const log = options.log === undefined ? stderrLine : options.log;
-  const source = resolveSource(name, options.source);
+  const source = options.sourceSpec ?? resolveSource(name, options.source);
   const dir = join(options.dataRoot, SOURCES[name].dir);
   const recordPath = join(dir, "SOURCE.json");
 
