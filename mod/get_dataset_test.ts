@@ -8,6 +8,7 @@ import { KaggleCredentials } from "./kaggle.ts";
 import { type DatasetName, resolveSource } from "./sources.ts";
 import {
   hex,
+  type Loopback,
   makeTarGz,
   makeZip,
   patternBytes,
