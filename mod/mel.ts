@@ -264,6 +264,8 @@ export class MelSpectrogram {
   }
 }
 
+const DB_PER_NEPER = 10 / Math.LN10;
+
 /** Options of {@linkcode powerToDb} (librosa's names and defaults). */
 export interface PowerToDbOptions {
   /** Floor applied to the power and to the reference before the log; default 1e-10. */
@@ -307,10 +309,11 @@ export function powerToDb(S: Float32Array, options: PowerToDbOptions = {}): Floa
   } else {
     ref = Math.abs(refOpt); // librosa: np.abs(ref)
   }
-  const refDb = 10 * Math.log10(Math.max(amin, ref));
+  // 10·log10(x) as (10 / ln 10)·ln(x): V8's Math.log is about 1.5× faster than Math.log10.
+  const refDb = DB_PER_NEPER * Math.log(Math.max(amin, ref));
   let maxDb = -Infinity;
   for (let i = 0; i < S.length; i++) {
-    const d = 10 * Math.log10(Math.max(amin, S[i]!)) - refDb;
+    const d = DB_PER_NEPER * Math.log(Math.max(amin, S[i]!)) - refDb;
     out[i] = d;
     if (out[i]! > maxDb) maxDb = out[i]!;
   }
