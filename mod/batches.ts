@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { NpyReader } from "./npy.ts";
 import { Rng } from "./rng.ts";
 
 /**
@@ -103,6 +104,43 @@ export function rowReaderSource(
       return { x, y: Int32Array.from(indices, (i) => y[i]!) };
     },
   };
+}
+
+/**
+ * A {@linkcode SampleSource} over a float32 `.npy` file opened with `NpyReader` (rows read from
+ * disk per batch; consecutive indices are read in one call), with labels `y` in memory.
+ *
+ * @example
+ * ```ts
+ * import { npySource } from "./batches.ts";
+ * import { NpyReader, writeNpyAtomic } from "./npy.ts";
+ * await writeNpyAtomic("/tmp/X_example.npy", new Float32Array(3 * 4), [3, 2, 2, 1]);
+ * const src = npySource(await NpyReader.open("/tmp/X_example.npy"), new Int32Array([0, 1, 0]), 2);
+ * console.log(src.sampleShape); // [2, 2, 1]
+ * ```
+ */
+export function npySource(reader: NpyReader, y: Int32Array, numClasses: number): SampleSource {
+  if (reader.dtype !== "<f4") {
+    throw new TypeError(`${reader.path}: samples must be float32 (<f4), not ${reader.dtype}`);
+  }
+  if (reader.rows !== y.length) {
+    throw new RangeError(`${reader.path}: ${reader.rows} rows but ${y.length} labels`);
+  }
+  const size = reader.rowSize;
+  const rows: RowReader = {
+    readRows(indices: readonly number[]): Promise<Float32Array> {
+      const out = new Float32Array(indices.length * size);
+      for (let k = 0; k < indices.length;) {
+        const start = indices[k]!;
+        let run = 1;
+        while (k + run < indices.length && indices[k + run] === start + run) run++;
+        reader.readRows(start, run, out.subarray(k * size, (k + run) * size));
+        k += run;
+      }
+      return Promise.resolve(out);
+    },
+  };
+  return rowReaderSource(rows, y, reader.shape.slice(1), numClasses);
 }
 
 /**

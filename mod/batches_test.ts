@@ -3,10 +3,12 @@ import {
   arraySource,
   batchRanges,
   epochOrder,
+  npySource,
   readLabels,
   rowReaderSource,
   subsetSource,
 } from "./batches.ts";
+import { NpyReader, writeNpyAtomic } from "./npy.ts";
 
 const x = Float32Array.from({ length: 5 * 4 }, (_, i) => i); // 5 samples of [2, 2]
 const y = new Int32Array([0, 1, 2, 1, 0]);
@@ -63,4 +65,22 @@ Deno.test("batchRanges keeps the last partial batch", () => {
   assertEquals(batchRanges(0, 3), []);
   assertThrows(() => batchRanges(4, 0), RangeError);
   assert(batchRanges(1, 48).length === 1);
+});
+
+Deno.test("npySource reads gathered rows from a float32 .npy file on disk", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeNpyAtomic(`${dir}/X.npy`, x, [5, 2, 2, 1]);
+  const reader = await NpyReader.open(`${dir}/X.npy`);
+  try {
+    const src = npySource(reader, y, 3);
+    assertEquals(src.sampleShape, [2, 2, 1]);
+    const mem = arraySource(x, y, [2, 2, 1], 3);
+    for (const idx of [[4, 0, 1, 2], [3], [0, 1, 2, 3, 4], [2, 2]]) {
+      assertEquals(await src.read(idx), await mem.read(idx));
+    }
+    assertThrows(() => npySource(reader, new Int32Array(4), 3), RangeError, "5 rows but 4");
+  } finally {
+    reader.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
