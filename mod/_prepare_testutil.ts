@@ -50,15 +50,15 @@ export function au16(samples: Float32Array, sampleRate: number): Uint8Array {
   return out;
 }
 
-/** A clip whose spectrum depends on its class: a class tone, a pulse and seeded noise. */
+/** A clip whose spectrum depends on its class: a class tone, noise bursts and seeded noise. */
 export function clip(label: number, index: number, n: number, sampleRate: number): Float32Array {
   const rng = new Rng(1000 * label + index);
-  const f0 = 110 * 2 ** (label / 2);
+  const w = (2 * Math.PI * 110 * 2 ** (label / 2)) / sampleRate;
+  const period = 4000 + 500 * label;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const t = i / sampleRate;
-    const pulse = (i % (4000 + 500 * label)) < 300 ? 0.3 : 0;
-    out[i] = 0.3 * Math.sin(2 * Math.PI * f0 * t) + pulse * rng.normal() + 0.02 * rng.normal();
+    const burst = i % period < 300 ? 0.6 : 0.04;
+    out[i] = 0.3 * Math.sin(w * i) + burst * (rng.next() - 0.5);
   }
   return out;
 }
