@@ -1,0 +1,227 @@
+/**
+ * Self-describing model bundles. Every model folder written by training holds what inference
+ * needs and nothing else is required to use it:
+ *
+ * | file | holds |
+ * |---|---|
+ * | `model.json`, `weights.bin` | the tfjs LayersModel (loadable by tfjs anywhere) |
+ * | `preprocessing.json` | sample rate, segment length, n_fft, hop, n_mels, dB reference, frame crop/pad, the scaler's description, labels, input shape, the dataset and split it was trained on |
+ * | `scaler.json`, `scaler_mean.npy`, `scaler_std.npy` | the scaler fitted on the training split |
+ * | `labels.json` | class names in output order |
+ * | `evaluation.json` | test scores written after training (optional; used to pick the best bundle) |
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { FileData } from "./checkpoint.ts";
+import { loadModelDir } from "./checkpoint.ts";
+import type { FeatureConfig } from "./features.ts";
+import { compareCodePoints, exists, readJson } from "./fs.ts";
+import type * as tf from "@tensorflow/tfjs";
+import { encodeNpy } from "./npy.ts";
+import { Scaler, type ScalerJson } from "./scaler.ts";
+
+/** `preprocessing.json` of a bundle. */
+export interface Preprocessing {
+  format: "mgc-preprocessing/1";
+  /** Dataset config name the model was trained on (`gtzan`, `demo`, `fma`, …). */
+  dataset: string;
+  /** Split protocol of the training data (`random`, `fault-filtered`, `official`, …). */
+  split: string;
+  /** Feature parameters, exactly as used by the setup task. */
+  features: FeatureConfig;
+  /** `power_to_db` reference: the maximum of each segment (librosa `ref=np.max`). */
+  db_reference: "max-per-segment";
+  /** The scaler (its arrays are `scaler_mean.npy` / `scaler_std.npy` beside this file). */
+  scaler: ScalerJson;
+  /** Class names in output order. */
+  labels: string[];
+  /** Model input shape `[mels, frames, 1]`. */
+  input_shape: [number, number, number];
+  /** sha256 of the processed data's manifest.json (ties the bundle to its data). */
+  data_manifest_sha256: string | null;
+}
+
+/** A loaded bundle. */
+export interface Bundle {
+  dir: string;
+  model: tf.LayersModel;
+  preprocessing: Preprocessing;
+  scaler: Scaler;
+  labels: string[];
+  /** `evaluation.json` when present. */
+  evaluation: BundleEvaluation | null;
+}
+
+/** `evaluation.json`: how the bundle scored on its test split. */
+export interface BundleEvaluation {
+  model: string;
+  tag: string;
+  seed: number;
+  test_accuracy: number;
+  test_track_accuracy: number;
+  best_val_accuracy: number;
+}
+
+/** A bundle that cannot be used, naming the folder and what is wrong. */
+export class BundleError extends Error {
+  override name = "BundleError";
+}
+
+/**
+ * The extra files that make a model folder a bundle, from the processed-data folder it was
+ * trained on. Pass them to `saveModelDir(..., { extraFiles })` or `ModelCheckpoint`.
+ *
+ * @example
+ * ```ts
+ * import { bundleFiles } from "./bundle.ts";
+ * const files = await bundleFiles({
+ *   dataset: "demo", split: "random", features: {} as never, scaler: {} as never,
+ *   labels: ["a", "b"], inputShape: [128, 128, 1], manifestSha256: null,
+ * }).catch(() => null);
+ * ```
+ */
+export function bundleFiles(info: {
+  dataset: string;
+  split: string;
+  features: FeatureConfig;
+  scaler: Scaler;
+  labels: string[];
+  inputShape: [number, number, number];
+  manifestSha256: string | null;
+}): Record<string, FileData> {
+  const scalerJson = info.scaler.toJson();
+  const pre: Preprocessing = {
+    format: "mgc-preprocessing/1",
+    dataset: info.dataset,
+    split: info.split,
+    features: info.features,
+    db_reference: "max-per-segment",
+    scaler: scalerJson,
+    labels: info.labels,
+    input_shape: info.inputShape,
+    data_manifest_sha256: info.manifestSha256,
+  };
+  return {
+    "preprocessing.json": JSON.stringify(pre, null, 2) + "\n",
+    "labels.json": JSON.stringify(info.labels) + "\n",
+    "scaler.json": JSON.stringify(scalerJson, null, 2) + "\n",
+    [scalerJson.mean_file]: encodeNpy(info.scaler.mean, scalerJson.stats_shape),
+    [scalerJson.std_file]: encodeNpy(info.scaler.std, scalerJson.stats_shape),
+  };
+}
+
+const REQUIRED = ["model.json", "weights.bin", "preprocessing.json", "labels.json", "scaler.json"];
+
+/**
+ * Loads a bundle folder and checks that its parts agree (labels vs model outputs, scaler and
+ * features vs model input). Errors name the folder and what is missing or mismatched.
+ *
+ * @example
+ * ```ts
+ * import { loadBundle } from "./bundle.ts";
+ * const b = await loadBundle("models/UNet_Audio_Classifier_best_WITH_AUG").catch(() => null);
+ * ```
+ */
+export async function loadBundle(dir: string): Promise<Bundle> {
+  const missing: string[] = [];
+  for (const f of REQUIRED) if (!(await exists(join(dir, f)))) missing.push(f);
+  if (missing.length) {
+    throw new BundleError(
+      `${dir}: not a complete model bundle (missing ${missing.join(", ")}); ` +
+        "bundles are written by the training tasks (e.g. `deno task demo`)",
+    );
+  }
+  const pre = await readJson<Preprocessing>(join(dir, "preprocessing.json"));
+  if (pre.format !== "mgc-preprocessing/1") {
+    throw new BundleError(
+      `${dir}/preprocessing.json: unknown format ${JSON.stringify(pre.format)}`,
+    );
+  }
+  const labels = await readJson<string[]>(join(dir, "labels.json"));
+  let scaler: Scaler;
+  try {
+    scaler = await Scaler.load(dir);
+  } catch (e) {
+    throw new BundleError(`${dir}: scaler unusable (${(e as Error).message})`);
+  }
+  let model: tf.LayersModel;
+  try {
+    model = await loadModelDir(dir);
+  } catch (e) {
+    throw new BundleError(`${dir}: model unusable (${(e as Error).message})`);
+  }
+  const outUnits = (model.outputs[0]!.shape as (number | null)[]).at(-1);
+  const inShape = (model.inputs[0]!.shape as (number | null)[]).slice(1);
+  const problems: string[] = [];
+  if (JSON.stringify(labels) !== JSON.stringify(pre.labels)) {
+    problems.push("labels.json differs from preprocessing.json's labels");
+  }
+  if (outUnits !== labels.length) {
+    problems.push(`model has ${outUnits} outputs but labels.json lists ${labels.length} classes`);
+  }
+  if (inShape[0] !== scaler.featureShape[0] || inShape[1] !== scaler.featureShape[1]) {
+    problems.push(
+      `model input ${inShape.join("×")} does not match the scaler's ${
+        scaler.featureShape.join("×")
+      }`,
+    );
+  }
+  if (JSON.stringify(inShape) !== JSON.stringify(pre.input_shape)) {
+    problems.push(`model input ${inShape.join("×")} differs from preprocessing.json's input_shape`);
+  }
+  if (problems.length) {
+    model.dispose();
+    throw new BundleError(`${dir}: mismatched bundle: ${problems.join("; ")}`);
+  }
+  const evalPath = join(dir, "evaluation.json");
+  const evaluation = (await exists(evalPath)) ? await readJson<BundleEvaluation>(evalPath) : null;
+  return { dir, model, preprocessing: pre, scaler, labels, evaluation };
+}
+
+/**
+ * Finds the best bundle under `modelsDir`: the highest `test_accuracy` among bundles trained on
+ * `dataset` (GTZAN by default), falling back to the demo data's bundles when no GTZAN bundle
+ * exists. Returns null when there is none.
+ *
+ * @example
+ * ```ts
+ * import { findBestBundle } from "./bundle.ts";
+ * const dir = await findBestBundle("models");
+ * ```
+ */
+export async function findBestBundle(
+  modelsDir: string,
+  datasets: readonly string[] = ["gtzan", "demo"],
+): Promise<string | null> {
+  const found: { dir: string; dataset: string; acc: number }[] = [];
+  let entries: Deno.DirEntry[] = [];
+  try {
+    for await (const e of Deno.readDir(modelsDir)) entries.push(e);
+  } catch {
+    return null;
+  }
+  entries = entries.filter((e) => e.isDirectory).sort((a, b) => compareCodePoints(a.name, b.name));
+  for (const e of entries) {
+    const dir = join(modelsDir, e.name);
+    if (
+      !(await exists(join(dir, "preprocessing.json"))) || !(await exists(join(dir, "model.json")))
+    ) {
+      continue;
+    }
+    try {
+      const pre = await readJson<Preprocessing>(join(dir, "preprocessing.json"));
+      const ev = (await exists(join(dir, "evaluation.json")))
+        ? await readJson<BundleEvaluation>(join(dir, "evaluation.json"))
+        : null;
+      found.push({ dir, dataset: pre.dataset, acc: ev?.test_accuracy ?? -1 });
+    } catch {
+      continue;
+    }
+  }
+  for (const ds of datasets) {
+    const best = found.filter((f) => f.dataset === ds).sort((a, b) => b.acc - a.acc)[0];
+    if (best) return best.dir;
+  }
+  return null;
+}
