@@ -123,7 +123,10 @@ export interface PrepareResult {
   counts: Record<SplitName, PartSummary>;
   /** Where the unscaled examples were kept between the passes. */
   store: "memory" | "disk";
+  /** Wall time of the whole run, seconds. */
   seconds: number;
+  /** Wall time per phase (list + split, extract + fit, scale + write, publish), seconds. */
+  phases: { list: number; extract: number; scale: number; publish: number };
 }
 
 /** Version of this project (from deno.json). */
@@ -399,6 +402,14 @@ export async function prepareDataset(
   const out = options.out ?? defaultOut(config, splitName);
   const workers = options.workers ?? navigator.hardwareConcurrency;
   const listing = await config.listFiles(options.dataDir ?? config.defaultDataDir);
+  const phases = { list: 0, extract: 0, scale: 0, publish: 0 };
+  let mark = t0;
+  const lap = (): number => {
+    const now = performance.now();
+    const s = (now - mark) / 1000;
+    mark = now;
+    return Math.round(s * 1000) / 1000;
+  };
   const items = [...listing.items].sort((a, b) => compareCodePoints(a.path, b.path));
   listing.items = items;
   const { parts, record: splitRecord, missing } = await assignParts(
@@ -418,6 +429,7 @@ export async function prepareDataset(
   const estimate = items.length * perFileMax * rowSize * 4;
   const store = estimate <= (options.memoryBudgetBytes ?? 2 ** 31) ? "memory" : "disk";
 
+  phases.list = lap();
   await Deno.mkdir(dirname(resolve(out)), { recursive: true });
   const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16);
   const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.tmp-${Deno.pid}-${rand}`);
@@ -491,6 +503,7 @@ export async function prepareDataset(
       progress.tick();
     });
     progress.done();
+    phases.extract = lap();
 
     if (fitter.count === 0) {
       throw new UserError(`${config.name}: the training split has no examples; nothing to fit`);
@@ -516,6 +529,7 @@ export async function prepareDataset(
       arrays[`y_${s}`] = { shape: [y[s].length], dtype: "int32" };
       arrays[`track_${s}`] = { shape: [track[s].length], dtype: "int32" };
     }
+    phases.scale = lap();
     await scaler.save(tmp);
     await writeJsonAtomic(join(tmp, "labels.json"), listing.labels);
     const counts = Object.fromEntries(SPLIT_NAMES.map((s) => [s, {
@@ -548,16 +562,18 @@ export async function prepareDataset(
       },
     };
     await writeJsonAtomic(join(tmp, "manifest.json"), manifest);
-    const seconds = (performance.now() - t0) / 1000;
+    phases.publish = lap(); // manifest and small files so far; the rename follows
     await writeJsonAtomic(join(tmp, "run.json"), {
       created_at: new Date().toISOString(),
-      seconds: Math.round(seconds * 1000) / 1000,
+      seconds: Math.round(performance.now() - t0) / 1000,
+      phases,
       workers,
       store,
       note: "run details that differ between identical runs; every other file is deterministic",
     });
     await publish(tmp, out);
-    return { out, manifest, counts, store, seconds };
+    phases.publish += lap();
+    return { out, manifest, counts, store, seconds: (performance.now() - t0) / 1000, phases };
   } finally {
     for (const s of SPLIT_NAMES) await stores[s].dispose();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});

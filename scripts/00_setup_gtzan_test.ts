@@ -1,0 +1,60 @@
+import { join } from "node:path";
+import { assert, assertEquals } from "../mod/_assert.ts";
+import { makeGenreTree } from "../mod/_prepare_testutil.ts";
+
+const SCRIPT = new URL("./00_setup_gtzan.ts", import.meta.url).pathname;
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-RWE", "--allow-sys", SCRIPT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+Deno.test("gtzan:setup script: summary on stdout, arrays written, exit codes", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mgc_setup_script_" });
+  try {
+    // Kaggle layout, 3 s clips (one GTZAN segment each), plus the corrupt file Kaggle ships.
+    const data = join(root, "gtzan", "genres_original");
+    await makeGenreTree(data, {
+      genres: ["blues", "jazz"],
+      perGenre: 5,
+      samples: 66150,
+      format: "wav",
+    });
+    await Deno.writeFile(join(data, "jazz", "jazz.00054.wav"), new Uint8Array(100));
+    const out = join(root, "out");
+    const r = await run([
+      "--data-dir",
+      join(root, "gtzan", "genres"),
+      "--out",
+      out,
+      "--workers",
+      "2",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stdout.includes("split random, seed 42"), r.stdout);
+    assert(/train\s+6 files\s+6 segments/.test(r.stdout), r.stdout);
+    assert(r.stdout.includes("jazz/jazz.00054.wav: "), r.stdout);
+    assert(r.stderr.includes("warning: skipping jazz/jazz.00054.wav"), r.stderr);
+    for (
+      const f of ["X_train.npy", "y_val.npy", "track_test.npy", "scaler.json", "manifest.json"]
+    ) {
+      await Deno.stat(join(out, f));
+    }
+
+    const missing = await run(["--data-dir", join(root, "nowhere")]);
+    assertEquals(missing.code, 1);
+    assert(missing.stderr.startsWith("error: no GTZAN audio found in"), missing.stderr);
+    assertEquals(missing.stderr.trim().split("\n").length, 1);
+
+    const bad = await run(["--split", "nope"]);
+    assertEquals(bad.code, 2);
+    assert(bad.stderr.includes("--split"), bad.stderr);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
