@@ -910,7 +910,8 @@ class Clip {
       jit(kit.snare.noiseTau, 0.15),
       kit.snare.noise,
     );
-    const hat = this.#noiseHit(jit(kit.hat.tau, 0.2), 2, Math.round(0.25 * sr));
+    const hatTau = jit(kit.hat.tau, 0.2);
+    const hat = this.#noiseHit(hatTau, 2, Math.ceil(7 * hatTau * sr));
     const open = this.#noiseHit(0.25, 2, Math.round(0.6 * sr));
     const crash = this.#noiseHit(1.1, 1, Math.round(2.5 * sr));
     const ride = this.#ride(jit(520, 0.1));

@@ -4,6 +4,8 @@
  * @module
  */
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Options for {@linkcode encodeWav}. */
 export interface EncodeWavOptions {
   /** Bits per sample (default 16). With `float`, only 32. */
@@ -90,6 +92,18 @@ export function encodeWav(
   at += 8;
   const scale = 2 ** (bits - 1);
   const lo = -scale, hi = scale - 1;
+  if (bits === 16 && !float && HOST_LITTLE_ENDIAN && at % 2 === 0) {
+    // Fast path (every demo clip): write int16 through a typed view.
+    const view = new Int16Array(out.buffer, at, frames * channels);
+    for (let c = 0; c < channels; c++) {
+      const ch = chans[c]!;
+      for (let i = 0, j = c; i < frames; i++, j += channels) {
+        const v = Math.round(ch[i]! * 32768);
+        view[j] = v > hi ? hi : v < lo ? lo : v; // NaN → 0 through the Int16Array store
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < channels; c++, at += bytesPer) {
       const x = chans[c]![i]!;
