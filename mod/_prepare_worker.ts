@@ -47,7 +47,7 @@ export type ToWorker = { type: "init"; features: FeatureConfig } | ({ type: "job
 /** Messages from a worker to the pipeline. */
 export type FromWorker =
   | ({ type: "result" } & PrepareFileResult)
-  | { type: "fatal"; index: number; message: string };
+  | { type: "fatal"; index: number; message: string; stack: string };
 
 /** Whether an error is the file's fault (skip it) rather than the program's (stop). */
 function isFileError(e: unknown): boolean {
@@ -143,8 +143,12 @@ if ("WorkerGlobalScope" in globalThis) {
       const r = await processFile(msg, features);
       scope.postMessage({ type: "result", ...r }, r.ok ? [r.data.buffer as ArrayBuffer] : []);
     } catch (err) {
-      const m = err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err);
-      scope.postMessage({ type: "fatal", index: msg.index, message: `${msg.path}: ${m}` });
+      scope.postMessage({
+        type: "fatal",
+        index: msg.index,
+        message: `${msg.path}: ${err instanceof Error ? err.message : String(err)}`,
+        stack: err instanceof Error ? err.stack ?? "" : "",
+      });
     }
   };
 }

@@ -189,11 +189,12 @@ export async function listGtzan(dataDir: string): Promise<DatasetListing> {
     const found = await listClassFolders(dir, [".au", ".wav"]);
     if (!found) continue;
     const exts = new Set(found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1)));
-    const layout = [...exts].sort().join("+") === "au"
+    const kinds = [...exts].sort().join(",");
+    const layout = kinds === "au"
       ? "original <genre>/<genre>.<nnnnn>.au"
-      : [...exts].sort().join("+") === "wav"
-      ? "Kaggle genres_original/<genre>/<genre>.<nnnnn>.wav"
-      : `mixed <genre>/<genre>.<nnnnn>.{${[...exts].sort().join(",")}}`;
+      : kinds === "wav"
+      ? "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)"
+      : `mixed <genre>/<genre>.<nnnnn>.{${kinds}}`;
     return { ...found, layout };
   }
   throw new UserError(gtzanMissingMessage(dataDir));

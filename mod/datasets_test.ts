@@ -48,7 +48,7 @@ Deno.test("listGtzan: Kaggle genres_original .wav layout, found from genres or t
     for (const given of [join(root, "genres"), root, join(root, "genres_original")]) {
       const l = await listGtzan(given);
       assertEquals(l.dataDir, join(root, "genres_original"));
-      assertEquals(l.layout, "Kaggle genres_original/<genre>/<genre>.<nnnnn>.wav");
+      assertEquals(l.layout, "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)");
       assertEquals(l.items.map((i) => i.path), [
         "blues/blues.00000.wav",
         "jazz/jazz.00000.wav",

@@ -314,7 +314,11 @@ async function runOrdered(
       pool.push(w);
       w.onmessage = (e: MessageEvent<FromWorker>) => {
         const msg = e.data;
-        if (msg.type === "fatal") return fail(new Error(msg.message));
+        if (msg.type === "fatal") {
+          const err = new Error(msg.message);
+          err.stack = `Error: ${msg.message}\n(in an extraction worker)\n${msg.stack}`;
+          return fail(err);
+        }
         const { type: _, ...r } = msg;
         const waiter = waiters.get(r.index);
         if (waiter) {
@@ -434,6 +438,15 @@ export async function prepareDataset(
   const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16);
   const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.tmp-${Deno.pid}-${rand}`);
   await Deno.mkdir(tmp);
+  // Ctrl-C during the run: remove the temporary folder, then exit as interrupted (130).
+  const onInterrupt = (): void => {
+    try {
+      Deno.removeSync(tmp, { recursive: true });
+    } catch { /* already gone */ }
+    Deno.exit(130);
+  };
+  const signals = Deno.build.os === "windows" ? [] : ["SIGINT", "SIGTERM"] as const;
+  for (const sig of signals) Deno.addSignalListener(sig, onInterrupt);
   const newStore = (s: SplitName): RowStore =>
     store === "memory" ? new MemoryStore() : new DiskStore(join(tmp, `.unscaled_${s}.f32`));
   const stores: Record<SplitName, RowStore> = {
@@ -577,5 +590,6 @@ export async function prepareDataset(
   } finally {
     for (const s of SPLIT_NAMES) await stores[s].dispose();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    for (const sig of signals) Deno.removeSignalListener(sig, onInterrupt);
   }
 }

@@ -209,9 +209,30 @@ Deno.test("prepare: a failed run leaves no output and no temporary folder", asyn
       UserError,
       "no examples",
     );
-    const left = [];
+    const left: string[] = [];
     for await (const e of Deno.readDir(root)) left.push(e.name);
     assertEquals(left, ["genres"]);
+    // A program error in a worker (here: an FFT size that is not a power of two) stops the run.
+    await makeGenreTree(join(root, "ok"), {
+      genres: GENRES,
+      perGenre: 2,
+      samples: 5000,
+      format: "wav",
+    });
+    await assertRejects(
+      () =>
+        prepareDataset({ ...SMALL_GTZAN, features: { ...SMALL, nFft: 500 } }, {
+          dataDir: join(root, "ok"),
+          out,
+          workers: 2,
+          progress: false,
+        }),
+      Error,
+      "nFft must be a power of two",
+    ).then((e) => assert(e.message.startsWith(join(root, "ok")), e.message));
+    left.length = 0;
+    for await (const e of Deno.readDir(root)) left.push(e.name);
+    assertEquals(left.sort(), ["genres", "ok"]);
     await assertRejects(
       () => prepareDataset(SMALL_GTZAN, { dataDir: join(root, "none"), out, progress: false }),
       UserError,
@@ -243,7 +264,10 @@ Deno.test("prepare: Kaggle .wav layout via the genres_original fallback", async 
       progress: false,
     });
     assertEquals(r.manifest.dataset.data_dir, join(root, "genres_original"));
-    assertEquals(r.manifest.dataset.layout, "Kaggle genres_original/<genre>/<genre>.<nnnnn>.wav");
+    assertEquals(
+      r.manifest.dataset.layout,
+      "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)",
+    );
     assertEquals(
       SPLIT_NAMES.map((s) => r.counts[s].files),
       [9, 3, 3],
