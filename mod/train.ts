@@ -221,10 +221,17 @@ export async function train(
   const n = trainSrc.length;
   const numClasses = trainSrc.numClasses;
   const batchSize = config.batchSize;
-  const microBatch = config.microBatch ?? batchSize;
+  const microBatch = Math.min(config.microBatch ?? batchSize, batchSize);
   if (n === 0) throw new RangeError("train: the training set is empty");
-  if (!Number.isInteger(microBatch) || microBatch < 1) {
-    throw new RangeError(`train: microBatch must be a positive integer, got ${microBatch}`);
+  for (const [k, v] of Object.entries({ epochs: config.epochs, batchSize, microBatch })) {
+    if (!Number.isInteger(v) || v < (k === "epochs" ? 0 : 1)) {
+      throw new RangeError(
+        `train: ${k} must be a ${k === "epochs" ? "non-negative" : "positive"} integer, got ${v}`,
+      );
+    }
+  }
+  if (valSrc && valSrc.numClasses !== numClasses) {
+    throw new RangeError(`train: ${valSrc.numClasses} validation classes, ${numClasses} training`);
   }
   checkOutput(model, numClasses);
   const verbose = config.verbose ?? true;
@@ -735,4 +742,37 @@ function outputClasses(model: tf.LayersModel): number {
   const c = model.outputs[0]?.shape[1];
   if (typeof c !== "number") throw new RangeError("the model output must be [batch, classes]");
   return c;
+}
+
+/** What {@linkcode interruptOnSigint} returns. */
+export interface Interrupt {
+  /** Aborted at the first Ctrl-C: pass it as {@linkcode TrainConfig.signal}. */
+  signal: AbortSignal;
+  /** Removes the SIGINT listener. */
+  dispose(): void;
+}
+
+/**
+ * Turns the first Ctrl-C (SIGINT) into an abort of the returned signal, so that {@linkcode train}
+ * finishes its batch, saves its checkpoint and returns `interrupted: true` (the script then exits
+ * 130); a second Ctrl-C exits at once with 130.
+ *
+ * @example
+ * ```ts
+ * import { interruptOnSigint } from "./train.ts";
+ * const interrupt = interruptOnSigint();
+ * // const result = await train(model, src, val, { ...config, signal: interrupt.signal });
+ * interrupt.dispose();
+ * // if (result.interrupted) Deno.exit(130);
+ * ```
+ */
+export function interruptOnSigint(): Interrupt {
+  const ctrl = new AbortController();
+  const handler = (): void => {
+    if (ctrl.signal.aborted) Deno.exit(130);
+    log("interrupt: finishing the current batch and saving (Ctrl-C again to quit now)");
+    ctrl.abort();
+  };
+  Deno.addSignalListener("SIGINT", handler);
+  return { signal: ctrl.signal, dispose: () => Deno.removeSignalListener("SIGINT", handler) };
 }

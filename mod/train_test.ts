@@ -1,5 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertAlmostEquals, assertEquals, assertNotEquals } from "./_assert.ts";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+} from "./_assert.ts";
 import { specAugmenter } from "./augment.ts";
 import { arraySource, type SampleSource } from "./batches.ts";
 import { EarlyStopping, ReduceLROnPlateau } from "./callbacks.ts";
@@ -278,4 +284,54 @@ Deno.test("predictProbs: batched inference over arrays and sources gives rows th
   for (let i = 0; i < 10; i++) {
     assertAlmostEquals(p[i * C]! + p[i * C + 1]! + p[i * C + 2]!, 1, 1e-5);
   }
+});
+
+Deno.test({
+  name: "interruptOnSigint: the first SIGINT aborts the signal, the second exits 130",
+  ignore: Deno.build.os === "windows" ||
+    Deno.permissions.querySync({ name: "run" }).state !== "granted",
+  fn: async () => {
+    // `deno test` handles SIGINT itself, so the behaviour is checked in a child process.
+    const url = new URL("./train.ts", import.meta.url).href;
+    const code = `import { interruptOnSigint } from "${url}";
+      const i = interruptOnSigint();
+      i.signal.addEventListener("abort", () => console.log("aborted"));
+      console.log("ready");
+      setInterval(() => {}, 1000);`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", code],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    const waitFor = async (word: string): Promise<void> => {
+      while (!out.includes(word)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+    };
+    await waitFor("ready");
+    child.kill("SIGINT");
+    await waitFor("aborted");
+    child.kill("SIGINT");
+    const status = await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+    assert(out.includes("aborted"), out);
+    assertEquals(status.code, 130);
+  },
+});
+
+Deno.test("train: rejects bad settings with a message naming them", async () => {
+  const model = tinyCnn(10);
+  const src = bands(6, 13);
+  const bad = async (extra: Partial<TrainConfig>, msg: string): Promise<void> => {
+    await assertRejects(() => train(model, src, null, base(extra)), RangeError, msg);
+  };
+  await bad({ batchSize: 0 }, "batchSize");
+  await bad({ epochs: 1.5 }, "epochs");
+  await bad({ classWeights: [1, 2] }, "2 class weights for 3 classes");
 });
