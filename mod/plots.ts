@@ -31,6 +31,7 @@ export const OKABE_ITO: readonly string[] = [
 /** Okabe-Ito extended with grey and wine (Paul Tol) for up to 10 categories; pair with shapes. */
 export const CATEGORICAL_10: readonly string[] = [...OKABE_ITO, "#999999", "#882255"];
 
+/** Ten shapes that stay distinct at 40 px² (Vega's "stroke" and "wedge" do not): 8 built in, 2 paths. */
 const SHAPES = [
   "circle",
   "square",
@@ -40,19 +41,26 @@ const SHAPES = [
   "triangle-down",
   "triangle-left",
   "triangle-right",
-  "wedge",
-  "stroke",
+  // five-pointed star
+  "M0,-1L0.24,-0.32L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0.12L-0.95,-0.31L-0.24,-0.32Z",
+  // hexagon
+  "M0,-1L0.87,-0.5L0.87,0.5L0,1L-0.87,0.5L-0.87,-0.5Z",
 ];
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const CONFIG = {
   font: "Helvetica, Arial, sans-serif",
   title: { fontSize: 15, anchor: "start", subtitleFontSize: 12, subtitleColor: "#444" },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#e6e6e6" },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#e6e6e6", labelLimit: 220 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, titleLimit: 320 },
   header: { labelFontSize: 12, titleFontSize: 12 },
   view: { stroke: "#cccccc" },
 };
+
+/** Horizontal model names when short, slanted when long. */
+function modelAxis(names: readonly string[]): VlSpec {
+  return Math.max(0, ...names.map((n) => n.length)) > 10 ? { labelAngle: -30 } : { labelAngle: 0 };
+}
 
 function base(title: string, subtitle?: string): VlSpec {
   return {
@@ -106,7 +114,12 @@ export function modelComparisonSpec(
   }));
   const multi = rows.some((r) => r.n > 1 && r.std !== null);
   const enc = {
-    x: { field: "model", type: "nominal", title: "Model", axis: { labelAngle: 0 } },
+    x: {
+      field: "model",
+      type: "nominal",
+      title: "Model",
+      axis: modelAxis(rows.map((r) => r.model)),
+    },
     xOffset: { field: "tag", type: "nominal" },
   };
   const layer: VlSpec[] = [{
@@ -151,8 +164,9 @@ export function modelComparisonSpec(
       column: {
         field: "level",
         type: "nominal",
-        title: "Accuracy level",
+        title: null,
         sort: ["segment", "track"],
+        header: { labelExpr: "datum.value + '-level accuracy'", labelFontWeight: "bold" },
       },
     },
     spec: { width: 90 + 60 * new Set(rows.map((r) => r.model)).size, height: 260, layer },
@@ -198,11 +212,16 @@ export function ablationSpec(rows: readonly AblationBar[]): VlSpec {
       name: "bars",
       mark: { type: "bar" },
       encoding: {
-        x: { field: "model", type: "nominal", title: "Model", axis: { labelAngle: 0 } },
+        x: {
+          field: "model",
+          type: "nominal",
+          title: "Model",
+          axis: modelAxis(rows.map((r) => r.model)),
+        },
         y: {
           field: "gain",
           type: "quantitative",
-          title: "Gain of SpecAugment (percentage points)",
+          title: "Gain (percentage points)",
         },
         color: {
           field: "verdict",
@@ -485,7 +504,7 @@ export function tsneSpec(
 
 /** One point of a learning curve. */
 export interface CurvePoint {
-  /** Run name, e.g. "UNet · WITH_AUG". */
+  /** Run name (one row of panels each), e.g. "UNet_Audio_Classifier". */
   run: string;
   /** Seed (curves of several seeds are drawn separately). */
   seed: string;
@@ -507,7 +526,7 @@ export interface CurvePoint {
  * ```ts
  * import { learningCurvesSpec } from "./plots.ts";
  * const spec = learningCurvesSpec([
- *   { run: "VGG · WITH_AUG", seed: "42", epoch: 1, metric: "loss", split: "train", value: 2.1 },
+ *   { run: "VGG", seed: "42", epoch: 1, metric: "loss", split: "train", value: 2.1 },
  * ]);
  * ```
  */
@@ -525,7 +544,12 @@ export function learningCurvesSpec(
     ...base(title, "solid: training set; dashed: validation set; one line per seed"),
     data: { values },
     facet: {
-      row: { field: "run", type: "nominal", title: null },
+      row: {
+        field: "run",
+        type: "nominal",
+        title: null,
+        header: { labelAngle: 0, labelAlign: "right", labelLimit: 220, labelFontWeight: "bold" },
+      },
       column: {
         field: "panel",
         type: "nominal",
@@ -550,14 +574,147 @@ export function learningCurvesSpec(
         strokeDash: {
           field: "split",
           type: "nominal",
+          title: "Split",
           scale: { domain: ["train", "validation"], range: [[1, 0], [5, 3]] },
-          legend: null,
         },
         detail: { field: "line", type: "nominal" },
       },
     },
     resolve: { scale: { y: "independent" } },
   };
+}
+
+// Helvetica advance widths (Adobe AFM, per 1000 em) for ASCII 32..126; Arial and Liberation Sans
+// share them. Vega without a canvas guesses 0.8 em per character, which leaves wide empty margins
+// around every figure; these widths give the real layout for the font the page uses.
+const HELVETICA = [
+  278,
+  278,
+  355,
+  556,
+  556,
+  889,
+  667,
+  191,
+  333,
+  333,
+  389,
+  584,
+  278,
+  333,
+  278,
+  278,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  556,
+  278,
+  278,
+  584,
+  584,
+  584,
+  556,
+  1015,
+  667,
+  667,
+  722,
+  722,
+  667,
+  611,
+  778,
+  722,
+  278,
+  500,
+  667,
+  556,
+  833,
+  722,
+  778,
+  667,
+  778,
+  722,
+  667,
+  611,
+  722,
+  667,
+  944,
+  667,
+  667,
+  611,
+  278,
+  278,
+  278,
+  469,
+  556,
+  333,
+  556,
+  556,
+  500,
+  556,
+  556,
+  278,
+  556,
+  556,
+  222,
+  222,
+  500,
+  222,
+  833,
+  556,
+  556,
+  556,
+  556,
+  333,
+  500,
+  278,
+  556,
+  500,
+  722,
+  500,
+  500,
+  500,
+  334,
+  260,
+  334,
+  584,
+];
+
+/** Width in px of `text` in Helvetica at `size` px (bold about 7% wider). */
+export function helveticaWidth(text: string, size: number, bold = false): number {
+  let w = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    w += c >= 32 && c <= 126 ? HELVETICA[c - 32]! : 556;
+  }
+  return (w / 1000) * size * (bold ? 1.07 : 1);
+}
+
+// deno-lint-ignore no-explicit-any
+function textWidth(item: any, line: unknown): number {
+  const size = item.fontSize !== undefined && item.fontSize !== null ? +item.fontSize || 0 : 11;
+  const weight = item.fontWeight;
+  const bold = weight === "bold" || (typeof weight === "number" && weight >= 600);
+  let text = line === undefined || line === null ? "" : String(line).trim();
+  const measure = (t: string): number => helveticaWidth(t, size, bold);
+  const limit = +item.limit;
+  if (limit > 0 && text && measure(text) >= limit) {
+    const room = limit - measure("\u2026");
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = 1 + ((lo + hi) >>> 1);
+      if (measure(text.slice(0, mid)) < room) lo = mid;
+      else hi = mid - 1;
+    }
+    text = text.slice(0, lo) + "\u2026";
+  }
+  return measure(text);
 }
 
 /** What {@linkcode renderSvg} returns. */
@@ -580,6 +737,9 @@ export interface RenderedFigure {
  * ```
  */
 export async function renderSvg(spec: VlSpec): Promise<RenderedFigure> {
+  // Text layout with font metrics instead of Vega's 0.8-em guess (the hook vl-convert uses too).
+  // deno-lint-ignore no-explicit-any
+  (vega as any).textMetrics.width = textWidth;
   // deno-lint-ignore no-explicit-any
   const compiled = vl.compile(spec as any).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
