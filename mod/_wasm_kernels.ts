@@ -1,0 +1,418 @@
+/**
+ * Kernels registered for the tfjs `wasm` backend so that it trains, and trains fast. Private to
+ * `backend.ts`, which calls {@linkcode registerWasmKernels} before the backend initialises.
+ *
+ * tfjs 4.22's wasm backend has no `Conv2DBackpropFilter`, a slow scalar `Conv2DBackpropInput`, and
+ * reductions, tiles and pooling gradients that transpose whole activations. Each kernel here is
+ * rewritten on top of the backend's fast XNNPACK forward convolution or as a single pass over the
+ * wasm heap:
+ *
+ * | kernel | computed as |
+ * |---|---|
+ * | `Conv2DBackpropFilter` | forward conv of x transposed to [Ci,H,W,B] with dy transposed to [Ho,Wo,B,Co] as the filter, dilation = stride |
+ * | `Conv2DBackpropInput` | forward conv of dy (zero-dilated when strided) with the filter flipped and transposed to [kh,kw,Co,Ci] |
+ * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
+ * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
+ * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
+ *
+ * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
+ * backend in `_wasm_kernels_test.ts`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+type TensorInfo = tf.TensorInfo;
+type NamedAttrMap = tf.NamedAttrMap;
+type KernelConfig = tf.KernelConfig;
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: unknown, force?: boolean): boolean;
+}
+
+interface Conv2DAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [
+    number,
+    number,
+  ]];
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+const stock = new Map<string, KernelConfig>();
+const setUp = new WeakMap<object, Set<string>>();
+
+/** Runs the stock wasm kernel `name` (or the one registered now when there is no stock one). */
+function run(
+  backend: WasmBackend,
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const k = stock.get(name) ?? tf.getKernel(name, "wasm");
+  if (k === undefined) throw new Error(`wasm kernel ${name} missing`);
+  if (k.setupFunc) {
+    let done = setUp.get(backend);
+    if (done === undefined) setUp.set(backend, done = new Set());
+    if (!done.has(name)) {
+      // Stock kernels we replaced were never set up by the engine; those still registered were.
+      if (stock.has(name)) k.setupFunc(backend as unknown as tf.KernelBackend);
+      done.add(name);
+    }
+  }
+  return k.kernelFunc({
+    inputs,
+    attrs,
+    backend: backend as unknown as tf.KernelBackend,
+  }) as TensorInfo;
+}
+
+function free(backend: WasmBackend, ...infos: TensorInfo[]): void {
+  for (const t of infos) backend.disposeData(t.dataId);
+}
+
+function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+function size(shape: number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+// --- convolutions --------------------------------------------------------------------------------
+
+/**
+ * Forward conv with explicit, possibly negative, padding; negative padding crops the input.
+ * `x` NHWC, `filter` HWIO.
+ */
+function conv(
+  backend: WasmBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pads: { top: number; bottom: number; left: number; right: number },
+  dilations: [number, number],
+): TensorInfo {
+  let src = x;
+  const [b, h, w, c] = x.shape;
+  const cropTop = Math.max(0, -pads.top), cropBottom = Math.max(0, -pads.bottom);
+  const cropLeft = Math.max(0, -pads.left), cropRight = Math.max(0, -pads.right);
+  if (cropTop + cropBottom + cropLeft + cropRight > 0) {
+    src = run(backend, "Slice", { x }, {
+      begin: [0, cropTop, cropLeft, 0],
+      size: [b, h - cropTop - cropBottom, w - cropLeft - cropRight, c],
+    });
+  }
+  const out = run(backend, "Conv2D", { x: src, filter }, {
+    strides: [1, 1],
+    pad: [[0, 0], [Math.max(0, pads.top), Math.max(0, pads.bottom)], [
+      Math.max(0, pads.left),
+      Math.max(0, pads.right),
+    ], [0, 0]],
+    dataFormat: "NHWC",
+    dilations,
+    dimRoundingMode: undefined,
+  } as unknown as NamedAttrMap);
+  if (src !== x) free(backend, src);
+  return out;
+}
+
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Conv2DAttrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
+/** dW[kh,kw,ci,co] = Σ_{b,y,x} X[b, y·s+kh−pt, x·s+kw−pl, ci] · dY[b,y,x,co]. */
+function conv2DBackpropFilter(
+  args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackend; attrs: NamedAttrMap },
+): TensorInfo {
+  const { inputs: { x, dy }, backend } = args;
+  const attrs = args.attrs as unknown as Conv2DAttrs & { filterShape: number[] };
+  if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropFilter: NCHW unsupported");
+  const info = convInfo(x.shape, attrs.filterShape, attrs);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
+  const xT = run(backend, "Transpose", { x }, { perm: [3, 1, 2, 0] }); // [Ci, H, W, B]
+  const dyT = run(backend, "Transpose", { x: dy }, { perm: [1, 2, 0, 3] }); // [Ho, Wo, B, Co]
+  const top = info.padInfo.top, left = info.padInfo.left;
+  const g = conv(backend, xT, dyT, {
+    top,
+    left,
+    bottom: kh + (ho - 1) * sh - h - top,
+    right: kw + (wo - 1) * sw - w - left,
+  }, [sh, sw]); // [Ci, kh, kw, Co]
+  free(backend, xT, dyT);
+  const out = run(backend, "Transpose", { x: g }, { perm: [1, 2, 0, 3] });
+  free(backend, g);
+  return out;
+}
+
+/** dX[b,i,j,ci] = Σ dY[b,(i+pt−kh)/s,(j+pl−kw)/s,co] · W[kh,kw,ci,co] over integral positions. */
+function conv2DBackpropInput(
+  args: {
+    inputs: { dy: TensorInfo; filter: TensorInfo };
+    backend: WasmBackend;
+    attrs: NamedAttrMap;
+  },
+): TensorInfo {
+  const { inputs: { dy, filter }, backend } = args;
+  const attrs = args.attrs as unknown as Conv2DAttrs & { inputShape: number[] };
+  if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropInput: NCHW unsupported");
+  const info = convInfo(attrs.inputShape, filter.shape, attrs);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
+  // Flip spatially and swap in/out channels: W'[a,b,co,ci] = W[kh-1-a, kw-1-b, ci, co].
+  const rev = run(backend, "Reverse", { x: filter }, { dims: [0, 1] });
+  const wT = run(backend, "Transpose", { x: rev }, { perm: [0, 1, 3, 2] });
+  free(backend, rev);
+  let src = dy;
+  if (sh > 1 || sw > 1) src = dilate(backend, dy, sh, sw);
+  const hd = (ho - 1) * sh + 1, wd = (wo - 1) * sw + 1;
+  const top = kh - 1 - info.padInfo.top, left = kw - 1 - info.padInfo.left;
+  const out = conv(backend, src, wT, {
+    top,
+    left,
+    bottom: h - hd + kh - 1 - top,
+    right: w - wd + kw - 1 - left,
+  }, [1, 1]);
+  if (src !== dy) free(backend, src);
+  free(backend, wT);
+  return out;
+}
+
+/** Inserts s−1 zeros between neighbouring pixels: [B,H,W,C] → [B,(H−1)sh+1,(W−1)sw+1,C]. */
+function dilate(backend: WasmBackend, t: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [b, h, w, c] = t.shape;
+  const hd = (h - 1) * sh + 1, wd = (w - 1) * sw + 1;
+  const out = backend.makeOutput([b, hd, wd, c], "float32");
+  const src = heap(backend, t), dst = heap(backend, out);
+  dst.fill(0);
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < h; i++) {
+      const srcRow = ((n * h + i) * w) * c;
+      const dstRow = ((n * hd + i * sh) * wd) * c;
+      if (sw === 1) {
+        dst.set(src.subarray(srcRow, srcRow + w * c), dstRow);
+      } else {
+        for (let j = 0; j < w; j++) {
+          dst.set(src.subarray(srcRow + j * c, srcRow + (j + 1) * c), dstRow + j * sw * c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// --- reductions and broadcasts -------------------------------------------------------------------
+
+/** Reduced axes as a sorted list, or null unless they are exactly 0..k-1 of a rank ≥ 2 tensor. */
+function leadingAxes(shape: number[], axis: number | number[]): number | null {
+  const axes = tf.util.parseAxisParam(axis, shape).slice().sort((a, b) => a - b);
+  if (axes.length === 0 || axes.length >= shape.length) return null;
+  for (let i = 0; i < axes.length; i++) if (axes[i] !== i) return null;
+  return axes.length;
+}
+
+/** Column sums of x viewed as [rows, cols], scaled by `scale`. */
+function columnSums(
+  backend: WasmBackend,
+  x: TensorInfo,
+  k: number,
+  keepDims: boolean,
+  mean: boolean,
+): TensorInfo {
+  const outer = x.shape.slice(0, k), inner = x.shape.slice(k);
+  const rows = size(outer), cols = size(inner);
+  const outShape = keepDims ? [...outer.map(() => 1), ...inner] : inner;
+  const out = backend.makeOutput(outShape, "float32");
+  const src = heap(backend, x), dst = heap(backend, out);
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+  }
+  const scale = mean ? 1 / rows : 1;
+  for (let c = 0; c < cols; c++) dst[c] = acc[c] * scale;
+  return out;
+}
+
+function reduceKernel(name: "Sum" | "Mean"): KernelConfig["kernelFunc"] {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo, attrs = args.attrs;
+    const backend = args.backend as unknown as WasmBackend;
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const k = x.dtype === "float32" ? leadingAxes(x.shape, axis) : null;
+    if (k === null) return run(backend, name, { x }, attrs);
+    return columnSums(backend, x, k, keepDims, name === "Mean");
+  };
+}
+
+/** Tile: block copies when every repeated axis is a leading axis of size 1. */
+function tile(
+  args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: NamedAttrMap },
+): TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  const reps = (attrs as unknown as { reps: number[] }).reps;
+  let k = 0;
+  while (k < reps.length && x.shape[k] === 1) k++;
+  const fast = x.dtype !== "string" && reps.every((r, i) => i < k || r === 1);
+  if (!fast) return run(backend, "Tile", { x }, attrs);
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out);
+  const block = src.length;
+  if (dst.length === 0) return out;
+  dst.set(src, 0);
+  let filled = block;
+  while (filled < dst.length) {
+    const n = Math.min(filled, dst.length - filled);
+    dst.copyWithin(filled, 0, n);
+    filled += n;
+  }
+  return out;
+}
+
+// --- pooling -------------------------------------------------------------------------------------
+
+/** Routes each dy to the first maximum of its window (cpu semantics), any size/stride/padding. */
+function maxPoolGrad(
+  args: {
+    inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+    backend: WasmBackend;
+    attrs: NamedAttrMap;
+  },
+): TensorInfo {
+  const { inputs: { dy, input }, backend } = args;
+  const attrs = args.attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const [b, h, w, c] = input.shape;
+  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
+  const { filterHeight: fh, filterWidth: fw } = info;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  const out = backend.makeOutput(input.shape, "float32");
+  const x = heap(backend, input), g = heap(backend, dy), dx = heap(backend, out);
+  dx.fill(0);
+  const rowStride = w * c;
+  if (
+    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && h >= 2 * ho &&
+    w >= 2 * wo
+  ) {
+    // The 2×2 stride-2 case of every model here: no bounds checks.
+    for (let n = 0; n < b; n++) {
+      for (let i = 0; i < ho; i++) {
+        const base = (n * h + 2 * i) * rowStride;
+        const gRow = (n * ho + i) * wo * c;
+        for (let j = 0; j < wo; j++) {
+          const p00 = base + 2 * j * c, p01 = p00 + c, p10 = p00 + rowStride, p11 = p10 + c;
+          const gj = gRow + j * c;
+          for (let ch = 0; ch < c; ch++) {
+            let best = p00 + ch, v = x[best];
+            const v01 = x[p01 + ch], v10 = x[p10 + ch], v11 = x[p11 + ch];
+            if (v01 > v) {
+              v = v01;
+              best = p01 + ch;
+            }
+            if (v10 > v) {
+              v = v10;
+              best = p10 + ch;
+            }
+            if (v11 > v) best = p11 + ch;
+            dx[best] += g[gj + ch];
+          }
+        }
+      }
+    }
+    return out;
+  }
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < ho; i++) {
+      const r0 = i * sh - top;
+      for (let j = 0; j < wo; j++) {
+        const c0 = j * sw - left;
+        const gj = ((n * ho + i) * wo + j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -1, v = -Infinity;
+          for (let a = 0; a < fh; a++) {
+            const r = r0 + a;
+            if (r < 0 || r >= h) continue;
+            for (let d = 0; d < fw; d++) {
+              const col = c0 + d;
+              if (col < 0 || col >= w) continue;
+              const p = ((n * h + r) * w + col) * c + ch;
+              if (x[p] > v || best < 0) {
+                v = x[p];
+                best = p;
+              }
+            }
+          }
+          if (best >= 0) dx[best] += g[gj + ch];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// --- registration --------------------------------------------------------------------------------
+
+const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter as unknown as KernelConfig["kernelFunc"],
+  Conv2DBackpropInput: conv2DBackpropInput as unknown as KernelConfig["kernelFunc"],
+  Tile: tile as unknown as KernelConfig["kernelFunc"],
+  Sum: reduceKernel("Sum"),
+  Mean: reduceKernel("Mean"),
+  MaxPoolGrad: maxPoolGrad as unknown as KernelConfig["kernelFunc"],
+};
+
+/**
+ * Registers the kernels of this module for the `wasm` backend, replacing stock ones (kept for
+ * fallback), and returns their names. Idempotent. Call before the wasm backend initialises.
+ *
+ * @example
+ * ```ts
+ * import { registerWasmKernels } from "./_wasm_kernels.ts";
+ * registerWasmKernels().includes("Conv2DBackpropFilter"); // true
+ * ```
+ */
+export function registerWasmKernels(): string[] {
+  const names = Object.keys(KERNELS);
+  for (const name of names) {
+    const existing = tf.getKernel(name, "wasm");
+    if (existing !== undefined && existing.kernelFunc === KERNELS[name]) continue;
+    if (existing !== undefined) {
+      stock.set(name, existing);
+      tf.unregisterKernel(name, "wasm");
+    }
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: KERNELS[name] });
+  }
+  return names;
+}
