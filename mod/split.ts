@@ -101,33 +101,36 @@ export function stratifiedSplit(
 }
 
 /**
- * One stratified hold-out with sklearn's `train_test_split(test_size=t, stratify=y)` sizes: the
- * held-out part has `ceil(t * n)` items, allocated to classes like sklearn's `_approximate_mode`
- * (floors of the class quotas, the remainder to the largest fractional parts; ties broken by the
- * seeded generator). Which items are drawn cannot match numpy's permutation: only the sizes do.
- * Returns, for each item, whether it is held out.
+ * One stratified hold-out with the sizes of sklearn's `train_test_split(test_size=t,
+ * stratify=y)`: `n_test = ceil(t·n)`, `n_train = floor((1-t)·n)`; each class keeps
+ * `_approximate_mode(class_counts, n_train)` items for training (floors of the quotas, the
+ * leftover to the largest fractional parts, ties drawn at random) and holds out the rest. Which
+ * items are drawn cannot match numpy's permutation: only the sizes do. Returns, for each item,
+ * whether it is held out.
  */
 function stratifiedHoldOut(labels: readonly number[], testSize: number, rng: Rng): boolean[] {
   const n = labels.length;
   const nTest = Math.ceil(testSize * n - 1e-9);
+  const nTrain = Math.floor((1 - testSize) * n + 1e-9);
+  if (nTrain + nTest > n) throw new RangeError(`cannot hold out ${testSize} of ${n} items`);
   const by = indicesByClass(labels);
   const classes = [...by.keys()];
-  const quotas = classes.map((c) => (by.get(c)!.length * nTest) / n);
-  const take = quotas.map((q) => Math.floor(q + 1e-9));
-  let left = nTest - take.reduce((a, b) => a + b, 0);
+  const quotas = classes.map((c) => (by.get(c)!.length * nTrain) / n);
+  const keep = quotas.map((q) => Math.floor(q + 1e-9));
+  let left = nTrain - keep.reduce((a, b) => a + b, 0);
   const tiebreak = classes.map(() => rng.next());
   const order = classes
     .map((_, i) => i)
     .sort((a, b) => {
-      const ra = quotas[a]! - take[a]!;
-      const rb = quotas[b]! - take[b]!;
+      const ra = quotas[a]! - keep[a]!;
+      const rb = quotas[b]! - keep[b]!;
       return rb - ra || tiebreak[a]! - tiebreak[b]!;
     });
-  for (let k = 0; left > 0; k++, left--) take[order[k % order.length]!]!++;
+  for (let k = 0; left > 0; k++, left--) keep[order[k % order.length]!]!++;
   const held = new Array<boolean>(n).fill(false);
   classes.forEach((c, ci) => {
     const idx = rng.shuffle([...by.get(c)!]);
-    for (let k = 0; k < take[ci]!; k++) held[idx[k]!] = true;
+    for (let k = keep[ci]!; k < idx.length; k++) held[idx[k]!] = true;
   });
   return held;
 }

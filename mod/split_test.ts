@@ -68,6 +68,14 @@ Deno.test("kerasTwoStepSplit: sklearn sizes (ceil of the held-out part) and stra
     [599, 200, 200],
   );
   assertEquals(kerasTwoStepSplit(odd, { seed: 42 }), p2);
+  // Uneven classes 7 + 13, test 0.2: n_train = 16 → _approximate_mode gives 6 + 10 kept
+  // (quotas 5.6, 10.4), so 1 + 3 held out; then val 0.25 of 16 → n_train 12 → 4.5/7.5, a tie
+  // broken at random: 5 + 7 or 4 + 8 trained.
+  const uneven = [...new Array(7).fill(0), ...new Array(13).fill(1)];
+  const c3 = countBy(uneven, kerasTwoStepSplit(uneven, { seed: 3 }));
+  assertEquals(c3.test, [1, 3]);
+  assertEquals(c3.train[0]! + c3.train[1]!, 12);
+  assert([5, 4].includes(c3.train[0]!));
 });
 
 Deno.test("fault-filtered lists: 443/197/290 stems, disjoint", async () => {
