@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./_assert.ts";
-import { au16, clip, makeGenreTree } from "./_prepare_testutil.ts";
+import { au16, clip, makeGenreTree, wav16 } from "./_prepare_testutil.ts";
 import { decodeAudio } from "./audio.ts";
 import { UserError } from "./cli.ts";
-import { type DatasetConfig, GTZAN } from "./datasets.ts";
+import { type DatasetConfig, type DatasetItem, GTZAN } from "./datasets.ts";
 import { extractFeatures, type FeatureConfig, GTZAN_FEATURES } from "./features.ts";
 import { readNpy } from "./npy.ts";
 import { type Manifest, prepareDataset } from "./prepare.ts";
@@ -350,6 +350,57 @@ Deno.test("prepare: GTZAN parameters on 30 s clips → (N, 128, 128, 1), 10 segm
     const mean = await readNpy(join(out, "scaler_mean.npy"));
     assertEquals(mean.shape, [128, 128]);
     assertEquals(mean.dtype, "<f8");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("prepare: other dataset shapes fit the same pipeline (per-mel scaler, one padded example per clip, given and two-step splits)", async () => {
+  const root = await tempRoot();
+  try {
+    // A flat folder of clips whose labels and parts come from the loader (as FMA's tracks.csv).
+    const dataDir = join(root, "wavfiles");
+    await Deno.mkdir(dataDir);
+    const items: DatasetItem[] = [];
+    for (let i = 0; i < 12; i++) {
+      const path = `clip${String(i).padStart(2, "0")}.wav`;
+      await Deno.writeFile(
+        join(dataDir, path),
+        wav16(clip(i % 2, i, 3000 + 200 * i, 22050), 22050),
+      );
+      items.push({
+        path,
+        label: i % 2,
+        split: (["train", "train", "val", "test"] as const)[i % 4],
+      });
+    }
+    const base: DatasetConfig = {
+      name: "flat",
+      description: "test",
+      defaultDataDir: dataDir,
+      processedRoot: join(root, "processed"),
+      listFiles: (dir) =>
+        Promise.resolve({ dataDir: dir, layout: "flat", labels: ["a", "b"], items, skipped: [] }),
+      features: { ...SMALL, maxSegments: 1, padShortSegments: true },
+      scaler: "per-mel",
+      splits: {
+        given: { kind: "given", source: "the loader" },
+        seed: { kind: "keras-two-step", test: 0.2, val: 0.25 },
+      },
+    };
+    const r = await prepareDataset(base, { progress: false });
+    assertEquals(r.out, join(root, "processed", "given"));
+    assertEquals(SPLIT_NAMES.map((s) => r.counts[s].examples), [6, 3, 3]);
+    // One example per clip: shorter clips are zero-padded, longer ones cropped.
+    assertEquals(r.manifest.files.map((f) => f.examples), new Array(12).fill(1));
+    assertEquals(r.manifest.files.map((f) => f.padded), [...Array(12).keys()].map((i) => i < 6));
+    const mean = await readNpy(join(r.out, "scaler_mean.npy"));
+    assertEquals(mean.shape, [16]);
+    const s = JSON.parse(await Deno.readTextFile(join(r.out, "scaler.json")));
+    assertEquals([s.kind, s.std_rule], ["per-mel", "std floored at 0.000001"]);
+    const r2 = await prepareDataset(base, { split: "seed", progress: false });
+    // 12 clips, 6 per class: test ceil(2.4) = 3, then val ceil(0.25 · 9) = 3.
+    assertEquals(SPLIT_NAMES.map((s) => r2.counts[s].files), [6, 3, 3]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
