@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "./backend.ts";
 import { saveModelDir } from "./checkpoint.ts";
 
 /** Metrics of one epoch: `loss`, `accuracy`, `top3_accuracy`, `val_loss`, `val_accuracy`, `lr`, …. */

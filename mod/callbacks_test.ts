@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { initBackend, tf } from "./backend.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import {
   type Callback,
@@ -10,7 +10,7 @@ import {
 } from "./callbacks.ts";
 import { loadModelDir } from "./checkpoint.ts";
 
-await tf.setBackend("cpu");
+await initBackend({ backend: "cpu", quiet: true });
 
 /** A fake training whose "weights" are the epoch number, driven by a scripted metric. */
 class Script {

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 import { basename, dirname, join } from "node:path";
 import { exists, readJson } from "./fs.ts";
 import type { OptimizerState } from "./optim.ts";
@@ -98,7 +98,7 @@ export async function modelFiles(
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { loadModelDir, saveModelDir } from "./checkpoint.ts";
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
  * await saveModelDir(model, "/tmp/model-example");
@@ -220,7 +220,7 @@ interface StateFile<S> {
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { saveCheckpoint } from "./checkpoint.ts";
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
  * await saveCheckpoint("/tmp/ckpt-example", model, {

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { initBackend, tf } from "./backend.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import {
   getWeightArrays,
@@ -12,7 +12,7 @@ import {
   writeDirAtomic,
 } from "./checkpoint.ts";
 
-await tf.setBackend("cpu");
+await initBackend({ backend: "cpu", quiet: true });
 
 function tinyModel(seed: number): tf.LayersModel {
   const input = tf.input({ shape: [6, 6, 1] });

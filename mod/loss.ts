@@ -12,7 +12,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 
 /** Keras `backend.epsilon()`: the probability clip. */
 export const PROB_EPSILON = 1e-7;
@@ -31,7 +31,7 @@ export interface LossOptions {
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { crossEntropyTensor } from "./loss.ts";
  * const loss = crossEntropyTensor(tf.tensor2d([[0.5, 0.5]]), tf.tensor1d([0], "int32"), {});
  * console.log(loss.dataSync()[0]); // ≈ 0.693

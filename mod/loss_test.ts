@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { initBackend, tf } from "./backend.ts";
 import { assertAlmostEquals, assertEquals } from "./_assert.ts";
 import {
   balancedClassWeights,
@@ -7,7 +7,7 @@ import {
   crossEntropyTensor,
 } from "./loss.ts";
 
-await tf.setBackend("cpu");
+await initBackend({ backend: "cpu", quiet: true });
 
 const probs = new Float32Array([0.7, 0.2, 0.1, 0.1, 0.3, 0.6]);
 const labels = new Int32Array([0, 2]);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 
 /** Keras `CosineDecay(initial_learning_rate, decay_steps, alpha)` without warm-up. */
 export interface CosineDecaySchedule {
@@ -91,7 +91,7 @@ export interface OptimizerState {
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { Adam } from "./optim.ts";
  * const w = tf.variable(tf.scalar(1));
  * const opt = new Adam([w], { lr: 0.1 });

@@ -1,8 +1,8 @@
-import * as tf from "@tensorflow/tfjs";
+import { initBackend, tf } from "./backend.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "./_assert.ts";
 import { Adam, cosineDecay } from "./optim.ts";
 
-await tf.setBackend("cpu");
+await initBackend({ backend: "cpu", quiet: true });
 
 /** Keras 3 Adam(W) on one scalar, in float64, written out from the Keras update rule. */
 function kerasAdamReference(

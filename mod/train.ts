@@ -21,7 +21,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 import { batchRanges, epochOrder, readLabels, sampleSize, type SampleSource } from "./batches.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./callbacks.ts";
 import { metricDirection } from "./callbacks.ts";
@@ -194,7 +194,7 @@ interface TrainerState {
  *
  * @example Adam, early stopping on validation accuracy, best model saved
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { arraySource } from "./batches.ts";
  * import { EarlyStopping } from "./callbacks.ts";
  * import { train } from "./train.ts";
@@ -648,7 +648,7 @@ export interface EvalResult {
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { arraySource } from "./batches.ts";
  * import { evaluate } from "./train.ts";
  * const model = tf.sequential({
@@ -684,7 +684,7 @@ export async function evaluate(
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
+ * import { tf } from "./backend.ts";
  * import { predictProbs } from "./train.ts";
  * const model = tf.sequential({
  *   layers: [tf.layers.dense({ units: 3, activation: "softmax", inputShape: [2] })],

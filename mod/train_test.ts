@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { initBackend, tf } from "./backend.ts";
 import {
   assert,
   assertAlmostEquals,
@@ -13,7 +13,7 @@ import { getWeightArrays } from "./checkpoint.ts";
 import { Rng } from "./rng.ts";
 import { evaluate, predictProbs, train, type TrainConfig } from "./train.ts";
 
-await tf.setBackend("cpu");
+await initBackend({ backend: "cpu", quiet: true });
 
 const H = 8;
 const W = 8;
