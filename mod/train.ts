@@ -334,6 +334,8 @@ export async function train(
           seedFor: (micro, layer) =>
             new Rng(config.seed).derive(`dropout-${epoch}-${step}-${micro}-${layer}`).nextUint32(),
         });
+        // Put the layers' own seeds back, so that saved model.json files do not carry step seeds.
+        dropouts.forEach((d, i) => (d.seed = savedSeeds[i]));
         const c = countCorrect(out.probs, y, numClasses, 3);
         p.lossSum += out.loss * (b - a);
         p.seen += b - a;

@@ -8,8 +8,8 @@ import {
 } from "./_assert.ts";
 import { specAugmenter } from "./augment.ts";
 import { arraySource, type SampleSource } from "./batches.ts";
-import { EarlyStopping, ReduceLROnPlateau } from "./callbacks.ts";
-import { getWeightArrays } from "./checkpoint.ts";
+import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau } from "./callbacks.ts";
+import { getWeightArrays, loadModelDir } from "./checkpoint.ts";
 import { Rng } from "./rng.ts";
 import { evaluate, predictProbs, train, type TrainConfig } from "./train.ts";
 
@@ -127,23 +127,53 @@ Deno.test("train: same seed → identical weights; another seed → different (d
   assertNotEquals(await run(12), a);
 });
 
-Deno.test("train: Dropout masks change between steps (seeds are per step) and seeds are restored", async () => {
+Deno.test("train: Dropout gets a new seed per step (reproducible masks) and its own back after", async () => {
   const model = tinyCnn(4, { dropout: 0.5 });
   const drop = model.layers.find((l) => l.getClassName() === "Dropout") as unknown as {
     seed?: number;
   };
-  const seen = new Set<number | undefined>();
-  await train(
+  const assigned: (number | undefined)[] = [];
+  let value = drop.seed;
+  Object.defineProperty(drop, "seed", {
+    get: () => value,
+    set: (v: number | undefined) => {
+      assigned.push(v);
+      value = v;
+    },
+  });
+  await train(model, bands(32, 5), null, base({ epochs: 1 }));
+  const stepSeeds = assigned.filter((v) => v !== undefined);
+  assertEquals(stepSeeds.length, 4, "one seed per step (4 steps, 1 micro-batch each)");
+  assertEquals(new Set(stepSeeds).size, 4);
+  assertEquals(drop.seed, undefined);
+});
+
+Deno.test("train: ModelCheckpoint writes a loadable best model without per-step Dropout seeds", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = tinyCnn(12, { dropout: 0.5 });
+  const best = `${dir}/best`;
+  const r = await train(
     model,
-    bands(32, 5),
-    null,
+    bands(16, 14),
+    bands(6, 15),
     base({
-      epochs: 1,
-      onBatchEnd: () => seen.add(drop.seed),
+      epochs: 2,
+      callbacks: [new ModelCheckpoint(best, { monitor: "val_loss" })],
     }),
   );
-  assertEquals(seen.size, 4, "a new seed at each of the 4 steps");
-  assertEquals(drop.seed, undefined);
+  const json = JSON.parse(await Deno.readTextFile(`${best}/model.json`));
+  const layers = json.modelTopology.config.layers as {
+    class_name: string;
+    config: { seed?: number | null };
+  }[];
+  const drop = layers.find((l) => l.class_name === "Dropout")!;
+  assertEquals(drop.config.seed ?? null, null);
+  const loaded = await loadModelDir(best);
+  const want = await evaluate(model, bands(6, 15));
+  const got = await evaluate(loaded, bands(6, 15));
+  if (r.bestEpoch === 2) assertEquals(got.probs, want.probs);
+  assertAlmostEquals(got.loss, Math.min(...r.history.map((h) => h.val_loss!)), 1e-9);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("train: resuming after an interrupt gives the same weights as an uninterrupted run", async () => {
