@@ -585,7 +585,7 @@ export async function prepareDataset(
       note: "run details that differ between identical runs; every other file is deterministic",
     });
     await publish(tmp, out);
-    phases.publish += lap();
+    phases.publish = Math.round((phases.publish + lap()) * 1000) / 1000;
     return { out, manifest, counts, store, seconds: (performance.now() - t0) / 1000, phases };
   } finally {
     for (const s of SPLIT_NAMES) await stores[s].dispose();
