@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { csvRecords, CsvSyntaxError } from "./_csv_records.ts";
 import { UserError } from "./cli.ts";
 import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./datasets.ts";
@@ -41,7 +41,9 @@ async function isDir(path: string): Promise<boolean> {
 /** The dataset root for `dataDir`: itself, or its parent when given `…/wavfiles`. */
 async function findRoot(dataDir: string): Promise<string> {
   const trimmed = dataDir.replace(/[\\/]+$/, "") || dataDir;
-  for (const root of [trimmed, join(trimmed, "..")]) {
+  const candidates = [trimmed];
+  if (basename(trimmed) === AUDIO) candidates.push(dirname(trimmed));
+  for (const root of candidates) {
     if (await isDir(join(root, AUDIO))) return root;
   }
   throw new UserError(

@@ -1,0 +1,31 @@
+import { join } from "node:path";
+import { assert, assertEquals } from "../mod/_assert.ts";
+import { put, wavClip } from "../mod/_dataset_trees.ts";
+import { INDIAN_CLASSES } from "../mod/datasets_indian.ts";
+import { readNpy } from "../mod/npy.ts";
+import { runScript } from "./_setup_testutil.ts";
+
+Deno.test("indian:setup script: 128×64 segments written, corrupt file listed, exit codes", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mgc_indian_setup_" });
+  try {
+    for (const [c, name] of INDIAN_CLASSES.entries()) {
+      for (let k = 0; k < 2; k++) {
+        await put(join(root, "genrenew", name, `${name}${k}.wav`), wavClip(c, k, 3));
+      }
+    }
+    await put(join(root, "genrenew/ghazal/broken.mp3"), new Uint8Array(10));
+    const out = join(root, "out");
+    const r = await runScript("04_setup_indian.ts", ["--data-dir", root, "--out", out]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stdout.includes("split random, seed 42"), r.stdout);
+    assert(r.stdout.includes("ghazal/broken.mp3: "), r.stdout);
+    const X = await readNpy(join(out, "X_train.npy"));
+    assertEquals(X.shape.slice(1), [128, 64, 1]);
+    const missing = await runScript("04_setup_indian.ts", ["--data-dir", join(root, "none")]);
+    assertEquals(missing.code, 1);
+    assert(missing.stderr.startsWith("error: no Indian music genre audio"), missing.stderr);
+    assertEquals((await runScript("04_setup_indian.ts", ["--seed", "x"])).code, 2);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -1,0 +1,59 @@
+/**
+ * `deno task tabla:setup`: the tabla taala clips → per-mel standardised 128×130 log-mel arrays.
+ *
+ * The recipe (all of it is `mod/prepare.ts` run on the `TABLA` config of
+ * `mod/datasets_tabla.ts`):
+ *
+ * 1. Read `<data-dir>/file_name.csv` (`fname,label`) and match its rows to
+ *    `<data-dir>/wavfiles/*.wav`; 8 taals (Addhatrital … Trital = 0 … 7). Rows with an unknown
+ *    label or a missing file, and WAVs no row names, are reported, not fatal.
+ * 2. Split whole clips: stratified 80/10/10 per taal, seeded by `--seed`.
+ * 3. One example per clip: its first 3.0 s (zero-padded when shorter), n_fft 1024, hop 512:
+ *    128×130 log-mel.
+ * 4. Fit one mean and std per mel band over the training clips and their frames (std floored
+ *    at 1e-6).
+ * 5. Write `X_*.npy`, `y_*.npy`, `track_*.npy`, the scaler, `labels.json` and `manifest.json`
+ *    into `--out` atomically. Corrupt files are skipped and listed.
+ *
+ * @module
+ */
+import { intFlag, parseCli, runMain } from "../mod/cli.ts";
+import { defaultOut } from "../mod/datasets.ts";
+import { TABLA } from "../mod/datasets_tabla.ts";
+import { prepareDataset } from "../mod/prepare.ts";
+import { setupSummary } from "../mod/setup_summary.ts";
+
+async function main(): Promise<void> {
+  const { values } = parseCli(Deno.args, {
+    usage: "deno task tabla:setup [--data-dir DIR] [--seed N] [--out DIR] [--workers N]",
+    description: "Decode the tabla clips, compute one 128×130 log-mel per clip, split whole " +
+      "clips 80/10/10 per taal, fit a per-mel scaler on train only and write the arrays.",
+    flags: {
+      "data-dir": {
+        type: "string",
+        default: TABLA.defaultDataDir,
+        help: "folder holding wavfiles/*.wav and file_name.csv (or wavfiles/ itself)",
+      },
+      seed: { type: "string", default: "42", help: "seed of the split" },
+      out: { type: "string", help: "output folder (default data/processed/tabla/random)" },
+      workers: {
+        type: "string",
+        default: String(navigator.hardwareConcurrency),
+        help: "extraction workers (0 = main thread)",
+      },
+    },
+  });
+  const seed = intFlag(values, "seed");
+  const workers = intFlag(values, "workers", 0);
+  const r = await prepareDataset(TABLA, {
+    dataDir: values["data-dir"] as string,
+    split: "random",
+    seed,
+    out: (values.out as string | undefined) ?? defaultOut(TABLA, "random"),
+    workers,
+    createdBy: "scripts/05_setup_tabla.ts",
+  });
+  console.log(setupSummary(r, { title: "Tabla taalas", unit: "clips" }).join("\n"));
+}
+
+if (import.meta.main) await runMain(main);
