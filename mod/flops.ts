@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "./backend.ts";
 
 /** FLOPs of one layer. */
 export interface LayerFlops {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 
 /** Options of {@linkcode measureLatency}. */
 export interface LatencyOptions {

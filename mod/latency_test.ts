@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./_assert.ts";
 import { measureLatency, percentile } from "./latency.ts";
 import { buildModel } from "./models/mod.ts";

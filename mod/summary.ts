@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "./backend.ts";
 import type { ModelFlops } from "./flops.ts";
 
 /** Parameter counts of a model. */

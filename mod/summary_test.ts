@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { modelFlops } from "./flops.ts";
 import { buildModel } from "./models/mod.ts";

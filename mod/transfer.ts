@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "./backend.ts";
 import { log as stderrLog } from "./progress.ts";
 
 /** A target layer that was not copied, and why. */

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./backend.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { buildModel } from "./models/mod.ts";
 import { transferWeights } from "./transfer.ts";

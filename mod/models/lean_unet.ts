@@ -13,7 +13,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../backend.ts";
 import { classifierHead, convBnAct, Initializers, maxPool } from "./_blocks.ts";
 import type { SymbolicTensor } from "./_blocks.ts";
 import { type ModelOptions, resolveModelOptions } from "./_options.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "../backend.ts";
 import { efficientVgg } from "./efficient_vgg.ts";
 import { leanUnet } from "./lean_unet.ts";
 import { resSeAudioCnn } from "./res_se.ts";

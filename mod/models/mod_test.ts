@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../backend.ts";
 import { assert, assertEquals, assertNotEquals, assertThrows } from "../_assert.ts";
 import { paramCounts } from "../summary.ts";
 import { buildModel, MODEL_NAMES, type ModelName } from "./mod.ts";
