@@ -382,6 +382,138 @@ function maxPoolGrad(
   return out;
 }
 
+// --- fused gradients -----------------------------------------------------------------------------
+// tfjs computes some gradients as chains of broadcasting element-wise ops (PReLU: Greater, Select,
+// Multiply, ZerosLike, Sum; Mean: Fill + Multiply + RealDiv over the full input), each a pass over
+// the activation, several of them slow broadcasts on wasm. On wasm these gradients become one
+// kernel each; on any other backend the stock gradient runs unchanged.
+
+/** PReLU gradient with one slope per channel: dx and dα in one pass. Outputs [dx, dα]. */
+function preluGrad(
+  args: { inputs: { dy: TensorInfo; x: TensorInfo; alpha: TensorInfo }; backend: WasmBackend },
+): TensorInfo[] {
+  const { inputs: { dy, x, alpha }, backend } = args;
+  const c = size(alpha.shape);
+  const dxInfo = backend.makeOutput(x.shape, "float32");
+  const daInfo = backend.makeOutput(alpha.shape, "float32");
+  const xs = heap(backend, x), g = heap(backend, dy), a = heap(backend, alpha);
+  const dx = heap(backend, dxInfo), da = heap(backend, daInfo);
+  const acc = new Float64Array(c);
+  const n = xs.length;
+  for (let o = 0; o < n; o += c) {
+    for (let ch = 0; ch < c; ch++) {
+      const v = xs[o + ch], gv = g[o + ch];
+      if (v > 0) {
+        dx[o + ch] = gv;
+      } else {
+        dx[o + ch] = gv * a[ch];
+        acc[ch] += gv * v;
+      }
+    }
+  }
+  for (let ch = 0; ch < c; ch++) da[ch] = acc[ch];
+  return [dxInfo, daInfo];
+}
+
+/**
+ * out[o, m, i] = v[o, i] · scale for out viewed as [outer, mid, inner]: the gradient of a mean or
+ * sum over the contiguous axes `mid`, broadcast back without materialising a tensor of ones.
+ */
+function broadcastScaled(
+  args: { inputs: { v: TensorInfo }; backend: WasmBackend; attrs: NamedAttrMap },
+): TensorInfo {
+  const { inputs: { v }, backend } = args;
+  const { shape, outer, mid, scale } = args.attrs as unknown as {
+    shape: number[];
+    outer: number;
+    mid: number;
+    scale: number;
+  };
+  const out = backend.makeOutput(shape, "float32");
+  const src = heap(backend, v), dst = heap(backend, out);
+  const inner = src.length / outer, block = mid * inner;
+  for (let o = 0; o < outer; o++) {
+    const base = o * block, s0 = o * inner;
+    for (let i = 0; i < inner; i++) dst[base + i] = src[s0 + i] * scale;
+    let filled = inner;
+    while (filled < block) {
+      const n = Math.min(filled, block - filled);
+      dst.copyWithin(base + filled, base, base + n);
+      filled += n;
+    }
+  }
+  return out;
+}
+
+/** [outer, mid] sizes when `axes` are one contiguous run of axes of `shape`, else null. */
+function contiguousAxes(shape: number[], axes: number[]): { outer: number; mid: number } | null {
+  const sorted = axes.slice().sort((a, b) => a - b);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1] + 1) return null;
+  if (sorted.length === 0) return null;
+  return {
+    outer: size(shape.slice(0, sorted[0])),
+    mid: size(shape.slice(sorted[0], sorted[sorted.length - 1] + 1)),
+  };
+}
+
+function registerFusedGradients(): string[] {
+  const prelu = tf.getGradient("Prelu");
+  const mean = tf.getGradient("Mean");
+  if (prelu === undefined || mean === undefined) return [];
+  if ((prelu as { mgc?: boolean }).mgc) return ["Prelu (gradient)", "Mean (gradient)"];
+  tf.registerKernel({
+    kernelName: "MgcPreluGrad",
+    backendName: "wasm",
+    kernelFunc: preluGrad as unknown as KernelConfig["kernelFunc"],
+  });
+  tf.registerKernel({
+    kernelName: "MgcBroadcastScaled",
+    backendName: "wasm",
+    kernelFunc: broadcastScaled as unknown as KernelConfig["kernelFunc"],
+  });
+  tf.registerGradient({
+    kernelName: "Prelu",
+    inputsToSave: prelu.inputsToSave,
+    mgc: true,
+    gradFunc: (dy, saved, attrs) => {
+      const [x, alpha] = saved;
+      const c = x.shape[x.rank - 1];
+      const perChannel = alpha.size === c && alpha.shape[alpha.rank - 1] === c;
+      if (tf.getBackend() !== "wasm" || !perChannel || x.dtype !== "float32") {
+        return prelu.gradFunc(dy, saved, attrs);
+      }
+      const [dx, da] = tf.engine().runKernel("MgcPreluGrad", {
+        dy: dy as tf.Tensor,
+        x,
+        alpha,
+      }) as tf.Tensor[];
+      return { x: () => dx, alpha: () => da };
+    },
+  } as tf.GradConfig);
+  tf.registerGradient({
+    kernelName: "Mean",
+    inputsToSave: mean.inputsToSave,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+      const run = axes.length > 0 ? contiguousAxes(x.shape, axes) : null;
+      if (tf.getBackend() !== "wasm" || run === null || x.dtype !== "float32") {
+        return mean.gradFunc(dy, saved, attrs);
+      }
+      return {
+        x: () =>
+          tf.engine().runKernel("MgcBroadcastScaled", { v: dy as tf.Tensor }, {
+            shape: x.shape,
+            outer: run.outer,
+            mid: run.mid,
+            scale: 1 / run.mid,
+          } as unknown as NamedAttrMap) as tf.Tensor,
+      };
+    },
+  });
+  return ["Prelu (gradient)", "Mean (gradient)"];
+}
+
 // --- registration --------------------------------------------------------------------------------
 
 const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
@@ -414,5 +546,5 @@ export function registerWasmKernels(): string[] {
     }
     tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: KERNELS[name] });
   }
-  return names;
+  return [...names, ...registerFusedGradients()];
 }

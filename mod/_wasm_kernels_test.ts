@@ -173,6 +173,43 @@ Deno.test("MaxPoolGrad matches cpu, ties included, any window", async () => {
   }
 });
 
+async function gradsOn(
+  backend: "cpu" | "wasm",
+  f: (...ts: tf.Tensor[]) => tf.Tensor,
+  inputs: { shape: number[]; data: Float32Array }[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const ts = inputs.map((v) => tf.tensor(v.data, v.shape));
+  const gs = tf.grads(f)(ts);
+  const out = [];
+  for (const g of gs) out.push((await g.data()) as Float32Array);
+  tf.dispose([...ts, ...gs]);
+  return out;
+}
+
+Deno.test("fused PReLU and Mean gradients match cpu", async () => {
+  const rng = new Rng(7);
+  const cases: [string, (...ts: tf.Tensor[]) => tf.Tensor, number[][]][] = [
+    ["prelu per channel", (x, a) => tf.prelu(x, a).mul(x), [[2, 3, 4, 5], [1, 1, 5]]],
+    ["prelu per channel, flat alpha", (x, a) => tf.prelu(x, a).square(), [[3, 4, 6], [6]]],
+    ["prelu per element (stock)", (x, a) => tf.prelu(x, a).square(), [[2, 3, 4], [3, 4]]],
+    ["mean leading axes", (x) => tf.mean(x, [0, 1, 2]).square(), [[2, 3, 4, 5]]],
+    ["mean leading axes, keepDims", (x) => tf.mean(x, [0, 1], true).square(), [[2, 3, 4, 5]]],
+    ["mean middle axes (GAP)", (x) => tf.mean(x, [1, 2]).square(), [[2, 3, 4, 5]]],
+    ["mean all axes", (x) => tf.mean(x).square(), [[2, 3, 4]]],
+    ["mean non-contiguous (stock)", (x) => tf.mean(x, [0, 2]).square(), [[2, 3, 4, 5]]],
+  ];
+  for (const [label, f, shapes] of cases) {
+    const inputs = shapes.map((sh) => randn(rng, sh));
+    const want = await gradsOn("cpu", f, inputs);
+    const got = await gradsOn("wasm", f, inputs);
+    for (let i = 0; i < want.length; i++) {
+      const e = relErr(got[i], want[i]);
+      assert(e <= TOL, `${label}, input ${i}: relative error ${e}`);
+    }
+  }
+});
+
 /** A small model with every layer kind of the four architectures except Dropout (random). */
 function smallModel(): tf.LayersModel {
   const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> =>

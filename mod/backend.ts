@@ -25,7 +25,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
-import { cpus, tmpdir } from "node:os";
+import os, { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -244,8 +244,17 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
     else tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
     tfwasm.setWasmPaths(dir);
     tfwasm.setThreadsCount(threads);
-    const ok = await tf.setBackend("wasm");
-    restoreBlob();
+    // The C++ side caps the pool at half the logical cores (it assumes hyper-threads): during
+    // initialisation, report twice as many so that `threads` is honoured.
+    const realCpus = os.cpus;
+    if (threads > 1) os.cpus = () => [...realCpus(), ...realCpus()];
+    let ok = false;
+    try {
+      ok = await tf.setBackend("wasm");
+    } finally {
+      os.cpus = realCpus;
+      restoreBlob();
+    }
     if (!ok) throw new Error("the wasm backend failed to initialise");
     await tf.ready();
   }
