@@ -8,17 +8,17 @@ import assertStrict from "node:assert/strict";
 
 /** Asserts that `cond` is truthy. */
 export function assert(cond: unknown, msg?: string): asserts cond {
-  assertStrict.ok(cond, msg);
+  assertStrict.ok(cond, msg as string);
 }
 
 /** Asserts deep strict equality. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  assertStrict.deepStrictEqual(actual, expected, msg);
+  assertStrict.deepStrictEqual(actual, expected, msg as string);
 }
 
 /** Asserts deep strict inequality. */
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
-  assertStrict.notDeepStrictEqual(actual, expected, msg);
+  assertStrict.notDeepStrictEqual(actual, expected, msg as string);
 }
 
 /** Asserts |actual - expected| <= tol. */

@@ -11,6 +11,9 @@ import { UserError } from "./cli.ts";
 import { compareCodePoints } from "./fs.ts";
 import { type FeatureConfig, GTZAN_FEATURES } from "./features.ts";
 import type { ScalerKind } from "./scaler.ts";
+import { FMA } from "./datasets_fma.ts";
+import { INDIAN } from "./datasets_indian.ts";
+import { TABLA } from "./datasets_tabla.ts";
 import { loadFaultFilteredLists, type SplitLists, type SplitName, stemOf } from "./split.ts";
 
 /** One input file of a dataset. */
@@ -244,4 +247,10 @@ export const DEMO: DatasetConfig = {
 };
 
 /** The configs by name. */
-export const DATASETS: Record<string, DatasetConfig> = { gtzan: GTZAN, demo: DEMO };
+export const DATASETS: Record<string, DatasetConfig> = {
+  gtzan: GTZAN,
+  demo: DEMO,
+  fma: FMA,
+  indian: INDIAN,
+  tabla: TABLA,
+};
