@@ -178,6 +178,9 @@ function conv2DBackpropInput(
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
+  if ((sh > 1 || sw > 1) && sh === sw && h % sh === 0 && w % sw === 0) {
+    return stridedBackpropInput(backend, dy, filter, info);
+  }
   // Flip spatially and swap in/out channels: W'[a,b,co,ci] = W[kh-1-a, kw-1-b, ci, co].
   const rev = run(backend, "Reverse", { x: filter }, { dims: [0, 1] });
   const wT = run(backend, "Transpose", { x: rev }, { perm: [0, 1, 3, 2] });
@@ -194,6 +197,69 @@ function conv2DBackpropInput(
   }, [1, 1]);
   if (src !== dy) free(backend, src);
   free(backend, wT);
+  return out;
+}
+
+/**
+ * Strided input gradient without multiplying zeros: output phase (ph, pw) (rows i ≡ ph mod sh,
+ * columns ≡ pw mod sw) only meets the filter taps kh ≡ ph + pad (mod sh), so it is a stride-1
+ * conv of dy with that flipped sub-filter; the sh·sw phases are then interleaved by DepthToSpace.
+ * Needs input sizes divisible by the strides (every strided layer of the models here).
+ */
+function stridedBackpropInput(
+  backend: WasmBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w, inChannels: ci } = info;
+  const co = info.outChannels, b = info.batchSize;
+  const hp = h / sh, wp = w / sw;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  const wsrc = heap(backend, filter);
+  const phases: TensorInfo[] = [];
+  for (let ph = 0; ph < sh; ph++) {
+    for (let pw = 0; pw < sw; pw++) {
+      const kh0 = (ph + pt) % sh, kw0 = (pw + pl) % sw;
+      const th = Math.max(0, Math.ceil((kh - kh0) / sh)),
+        tw = Math.max(0, Math.ceil((kw - kw0) / sw));
+      if (th === 0 || tw === 0) {
+        const z = backend.makeOutput([b, hp, wp, ci], "float32");
+        heap(backend, z).fill(0);
+        phases.push(z);
+        continue;
+      }
+      // Sub-filter, flipped, in/out swapped: S[a, c, o, i] = W[kh0 + sh(th−1−a), kw0 + sw(tw−1−c), i, o].
+      const sub = backend.makeOutput([th, tw, co, ci], "float32");
+      const sd = heap(backend, sub);
+      for (let a = 0; a < th; a++) {
+        for (let c = 0; c < tw; c++) {
+          const r = kh0 + sh * (th - 1 - a), q = kw0 + sw * (tw - 1 - c);
+          const src = (r * kw + q) * ci * co, dst = (a * tw + c) * co * ci;
+          for (let i = 0; i < ci; i++) {
+            for (let o = 0; o < co; o++) sd[dst + o * ci + i] = wsrc[src + i * co + o];
+          }
+        }
+      }
+      const qh = (ph + pt - kh0) / sh, qw = (pw + pl - kw0) / sw;
+      const top = th - 1 - qh, left = tw - 1 - qw;
+      phases.push(conv(backend, dy, sub, {
+        top,
+        left,
+        bottom: hp - ho + th - 1 - top,
+        right: wp - wo + tw - 1 - left,
+      }, [1, 1]));
+      free(backend, sub);
+    }
+  }
+  // Concat takes its inputs as an array.
+  const stacked = run(backend, "Concat", phases as unknown as Record<string, TensorInfo>, {
+    axis: 3,
+  });
+  free(backend, ...phases);
+  const out = run(backend, "DepthToSpace", { x: stacked }, { blockSize: sh, dataFormat: "NHWC" });
+  free(backend, stacked);
   return out;
 }
 
@@ -400,15 +466,13 @@ function preluGrad(
   const dx = heap(backend, dxInfo), da = heap(backend, daInfo);
   const acc = new Float64Array(c);
   const n = xs.length;
+  // Branch-free: the sign of activations after BatchNorm is a coin flip for a branch predictor.
   for (let o = 0; o < n; o += c) {
     for (let ch = 0; ch < c; ch++) {
       const v = xs[o + ch], gv = g[o + ch];
-      if (v > 0) {
-        dx[o + ch] = gv;
-      } else {
-        dx[o + ch] = gv * a[ch];
-        acc[ch] += gv * v;
-      }
+      const neg = v > 0 ? 0 : 1;
+      dx[o + ch] = gv * (1 - neg + neg * a[ch]);
+      acc[ch] += neg * gv * v;
     }
   }
   for (let ch = 0; ch < c; ch++) da[ch] = acc[ch];

@@ -121,8 +121,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 }
 
 /**
- * Ends what keeps the process alive after training on wasm threads (the pthread workers) and
- * frees the backend's memory. Call at the end of a script that used threads; a no-op otherwise.
+ * Ends what keeps the process alive after training on wasm threads: emscripten's pthread workers
+ * cannot be joined, so with more than one wasm thread this removes the temporary worker files and
+ * exits the process with `exitCode`. Call it last in a script; with one thread (or another
+ * backend) it returns and the process ends normally.
  *
  * @example
  * ```ts
@@ -131,7 +133,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
  * shutdownBackend();
  * ```
  */
-export function shutdownBackend(): void {
+export function shutdownBackend(exitCode = 0): void {
   const threaded = current?.name === "wasm" && current.threads > 1;
   if (threadTempDir !== null) {
     try {
@@ -141,7 +143,7 @@ export function shutdownBackend(): void {
   }
   if (threaded) {
     // The emscripten pthread workers cannot be joined from JavaScript: end the process.
-    Deno.exit(0);
+    Deno.exit(exitCode);
   }
 }
 
