@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import type { FileData } from "./checkpoint.ts";
 import { loadModelDir } from "./checkpoint.ts";
-import type { FeatureConfig } from "./features.ts";
+import { type FeatureConfig, featureShape } from "./features.ts";
 import { compareCodePoints, exists, readJson } from "./fs.ts";
 import type * as tf from "@tensorflow/tfjs";
 import { encodeNpy } from "./npy.ts";
@@ -75,10 +75,14 @@ export class BundleError extends Error {
  * @example
  * ```ts
  * import { bundleFiles } from "./bundle.ts";
- * const files = await bundleFiles({
- *   dataset: "demo", split: "random", features: {} as never, scaler: {} as never,
+ * import { GTZAN_FEATURES } from "./features.ts";
+ * import { Scaler } from "./scaler.ts";
+ * const scaler = new Scaler("per-mel", [128, 128], new Float64Array(128), new Float64Array(128).fill(1), 1);
+ * const files = bundleFiles({
+ *   dataset: "demo", split: "random", features: GTZAN_FEATURES, scaler,
  *   labels: ["a", "b"], inputShape: [128, 128, 1], manifestSha256: null,
- * }).catch(() => null);
+ * });
+ * Object.keys(files); // preprocessing.json, labels.json, scaler.json, scaler_mean.npy, scaler_std.npy
  * ```
  */
 export function bundleFiles(info: {
@@ -132,13 +136,17 @@ export async function loadBundle(dir: string): Promise<Bundle> {
         "bundles are written by the training tasks (e.g. `deno task demo`)",
     );
   }
-  const pre = await readJson<Preprocessing>(join(dir, "preprocessing.json"));
-  if (pre.format !== "mgc-preprocessing/1") {
+  const pre = await readBundleJson<Preprocessing>(dir, "preprocessing.json");
+  if (pre?.format !== "mgc-preprocessing/1") {
     throw new BundleError(
-      `${dir}/preprocessing.json: unknown format ${JSON.stringify(pre.format)}`,
+      `${join(dir, "preprocessing.json")}: unknown format ${JSON.stringify(pre?.format)} ` +
+        '(expected "mgc-preprocessing/1")',
     );
   }
-  const labels = await readJson<string[]>(join(dir, "labels.json"));
+  const labels = await readBundleJson<string[]>(dir, "labels.json");
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) {
+    throw new BundleError(`${join(dir, "labels.json")}: expected a JSON array of class names`);
+  }
   let scaler: Scaler;
   try {
     scaler = await Scaler.load(dir);
@@ -170,13 +178,36 @@ export async function loadBundle(dir: string): Promise<Bundle> {
   if (JSON.stringify(inShape) !== JSON.stringify(pre.input_shape)) {
     problems.push(`model input ${inShape.join("×")} differs from preprocessing.json's input_shape`);
   }
+  let fShape: [number, number] | null = null;
+  try {
+    fShape = featureShape(pre.features);
+  } catch (e) {
+    problems.push(`preprocessing.json's features are invalid (${(e as Error).message})`);
+  }
+  if (fShape && (fShape[0] !== inShape[0] || fShape[1] !== inShape[1])) {
+    problems.push(
+      `preprocessing.json's features give ${fShape.join("×")} images, the model takes ${
+        inShape.slice(0, 2).join("×")
+      }`,
+    );
+  }
   if (problems.length) {
     model.dispose();
     throw new BundleError(`${dir}: mismatched bundle: ${problems.join("; ")}`);
   }
   const evalPath = join(dir, "evaluation.json");
-  const evaluation = (await exists(evalPath)) ? await readJson<BundleEvaluation>(evalPath) : null;
+  const evaluation = (await exists(evalPath))
+    ? await readBundleJson<BundleEvaluation>(dir, "evaluation.json")
+    : null;
   return { dir, model, preprocessing: pre, scaler, labels, evaluation };
+}
+
+async function readBundleJson<T>(dir: string, name: string): Promise<T> {
+  try {
+    return await readJson<T>(join(dir, name));
+  } catch (e) {
+    throw new BundleError((e as Error).message); // names the file and the reason
+  }
 }
 
 /**
@@ -201,7 +232,9 @@ export async function findBestBundle(
   } catch {
     return null;
   }
-  entries = entries.filter((e) => e.isDirectory).sort((a, b) => compareCodePoints(a.name, b.name));
+  entries = entries.filter((e) => e.isDirectory && !e.name.startsWith(".")).sort((a, b) =>
+    compareCodePoints(a.name, b.name)
+  );
   for (const e of entries) {
     const dir = join(modelsDir, e.name);
     if (
