@@ -18,6 +18,66 @@
  * @module
  */
 
+/** The precomputed tables of an `n`-point {@linkcode RealFft} (shared with the SIMD kernel). */
+export interface RealFftTables {
+  /** Bit reversal of log2(n/2) bits, for i < n/2. */
+  rev: Int32Array;
+  /** Per radix-4 pass h = 4, 16, … (while 4h ≤ n/2), per j < h: w1 = exp(-iπj/h), w2 = exp(-iπj/2h) (re, im, re, im). */
+  tw: Float64Array;
+  /** Half-size of a final radix-2 stage (when log2(n/2) is odd), or 0. */
+  lastH: number;
+  /** Its twiddles exp(-iπj/lastH), j < lastH, interleaved re/im. */
+  tw2: Float64Array;
+  /** exp(-2πik/n), k = 0..n/4, interleaved re/im (n/2 + 2 values). */
+  split: Float64Array;
+}
+
+/**
+ * Tables of an `n`-point real FFT (`n` a power of two ≥ 8). Twiddles are `Math.cos` / `Math.sin`
+ * of the exact angle, in float64.
+ *
+ * @example
+ * ```ts
+ * import { realFftTables } from "./_fft.ts";
+ * realFftTables(2048).lastH; // 0: log2(1024) is even, radix-4 passes only
+ * ```
+ */
+export function realFftTables(n: number): RealFftTables {
+  if (!Number.isInteger(n) || n < 8 || (n & (n - 1)) !== 0) {
+    throw new RangeError(`FFT size must be a power of two >= 8, got ${n}`);
+  }
+  const m = n >> 1;
+  const bits = Math.log2(m);
+  const rev = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+    rev[i] = r;
+  }
+  const tw: number[] = [];
+  let h = 4;
+  for (; 4 * h <= m; h <<= 2) {
+    for (let j = 0; j < h; j++) {
+      const a1 = (-Math.PI * j) / h, a2 = (-Math.PI * j) / (2 * h);
+      tw.push(Math.cos(a1), Math.sin(a1), Math.cos(a2), Math.sin(a2));
+    }
+  }
+  const lastH = h < m ? h : 0;
+  const tw2 = new Float64Array(2 * lastH);
+  for (let j = 0; j < lastH; j++) {
+    const a = (-Math.PI * j) / lastH;
+    tw2[2 * j] = Math.cos(a);
+    tw2[2 * j + 1] = Math.sin(a);
+  }
+  const split = new Float64Array(m + 2);
+  for (let k = 0; k <= m / 2; k++) {
+    const a = (-2 * Math.PI * k) / n;
+    split[2 * k] = Math.cos(a);
+    split[2 * k + 1] = Math.sin(a);
+  }
+  return { rev, tw: Float64Array.from(tw), lastH, tw2, split };
+}
+
 /** Real FFT of a fixed power-of-two size `n` ≥ 8. Not thread-safe (reuses scratch buffers). */
 export class RealFft {
   /** Transform size (real input samples). */
@@ -33,43 +93,16 @@ export class RealFft {
 
   /** Prepares tables for size `n` (a power of two, at least 8). */
   constructor(n: number) {
-    if (!Number.isInteger(n) || n < 8 || (n & (n - 1)) !== 0) {
-      throw new RangeError(`FFT size must be a power of two >= 8, got ${n}`);
-    }
+    const t = realFftTables(n);
     this.n = n;
-    const m = n >> 1;
-    this.#m = m;
-    const bits = Math.log2(m);
-    this.#rev = new Int32Array(m);
-    for (let i = 0; i < m; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-      this.#rev[i] = r;
-    }
-    const tw: number[] = [];
-    let h = 4;
-    for (; 4 * h <= m; h <<= 2) {
-      for (let j = 0; j < h; j++) {
-        const a1 = (-Math.PI * j) / h, a2 = (-Math.PI * j) / (2 * h);
-        tw.push(Math.cos(a1), Math.sin(a1), Math.cos(a2), Math.sin(a2));
-      }
-    }
-    this.#tw = Float64Array.from(tw);
-    this.#lastH = h < m ? h : 0;
-    this.#tw2 = new Float64Array(2 * this.#lastH);
-    for (let j = 0; j < this.#lastH; j++) {
-      const a = (-Math.PI * j) / this.#lastH;
-      this.#tw2[2 * j] = Math.cos(a);
-      this.#tw2[2 * j + 1] = Math.sin(a);
-    }
-    this.#split = new Float64Array(m + 2);
-    for (let k = 0; k <= m / 2; k++) {
-      const a = (-2 * Math.PI * k) / n;
-      this.#split[2 * k] = Math.cos(a);
-      this.#split[2 * k + 1] = Math.sin(a);
-    }
-    this.#re = new Float64Array(m);
-    this.#im = new Float64Array(m);
+    this.#m = n >> 1;
+    this.#rev = t.rev;
+    this.#tw = t.tw;
+    this.#lastH = t.lastH;
+    this.#tw2 = t.tw2;
+    this.#split = t.split;
+    this.#re = new Float64Array(this.#m);
+    this.#im = new Float64Array(this.#m);
   }
 
   /**

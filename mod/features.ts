@@ -238,8 +238,13 @@ export class FeatureExtractor {
     const cfg = this.config;
     const T = this.#segFrames;
     this.#mel.power(seg, this.#power);
+    const stride = cfg.timeStride, frames = cfg.frames;
+    if (stride === 1 && frames === T) { // the image is the whole dB spectrogram (GTZAN, FMA)
+      powerToDb(this.#power, { ref: "max", topDb: cfg.topDb, out: dst });
+      return;
+    }
     powerToDb(this.#power, { ref: "max", topDb: cfg.topDb, out: this.#db });
-    const db = this.#db, stride = cfg.timeStride, frames = cfg.frames;
+    const db = this.#db;
     const outFrames = Math.ceil(frames / stride);
     for (let m = 0; m < cfg.nMels; m++) {
       const src = m * T, o = m * outFrames;

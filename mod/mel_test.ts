@@ -9,6 +9,8 @@ import {
   powerToDb,
 } from "./mel.ts";
 import { readNpy } from "./npy.ts";
+import { Rng } from "./rng.ts";
+import { simdAvailable } from "./_simd_mel.ts";
 
 const DIR = new URL("./testdata/librosa/", import.meta.url).pathname;
 
@@ -146,4 +148,50 @@ Deno.test("powerToDb: librosa semantics for ref, amin, topDb", () => {
   assertEquals(inPlace[1], -20);
   assertThrows(() => powerToDb(S, { amin: 0 }), RangeError, "amin");
   assertThrows(() => powerToDb(S, { topDb: -1 }), RangeError, "topDb");
+});
+
+Deno.test("wasm SIMD and JavaScript engines give bit-identical mel power", async () => {
+  const rng = new Rng(11);
+  const cases: [number, number, number][] = [
+    [2048, 512, 65488], // GTZAN segment: one full chunk, even frame count
+    [2048, 256, 66150], // Indian: 259 frames, three chunks, odd count
+    [1024, 512, 66150], // tabla: log2(n/2) odd, so a final radix-2 stage
+    [2048, 512, 1000], // shorter than n_fft
+    [8, 3, 50],
+  ];
+  for (const [nFft, hop, n] of cases) {
+    const y = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+    const cfg = { sampleRate: 22050, nFft, hop, nMels: nFft >= 1024 ? 128 : 2 };
+    const wasm = new MelSpectrogram(cfg), js = new MelSpectrogram(cfg, { engine: "js" });
+    assertEquals(js.engine, "js");
+    assertEquals(wasm.engine, simdAvailable() ? "wasm-simd" : "js");
+    assertEquals(wasm.power(y), js.power(y), `n_fft ${nFft}, hop ${hop}, ${n} samples`);
+  }
+  const y = (await f32("harmonics.input.npy")).data;
+  const cfg = { sampleRate: 22050, nFft: 2048, hop: 512, nMels: 128 };
+  assertEquals(
+    new MelSpectrogram(cfg).power(y),
+    new MelSpectrogram(cfg, { engine: "js" }).power(y),
+  );
+});
+
+Deno.test("powerToDb equals the Math.log10 formula, rounded to float32, on 10⁶ powers", () => {
+  const rng = new Rng(12);
+  const S = Float32Array.from(
+    { length: 1_000_000 },
+    (_, i) => i % 1000 === 0 ? 0 : Math.exp((rng.next() * 2 - 1) * (i % 2 ? 60 : 1e-3)),
+  );
+  S[1] = 1e-45; // subnormal
+  for (const ref of ["max", 1, 0.37] as const) {
+    const D = powerToDb(S, { ref, topDb: null });
+    let r = ref === "max" ? 0 : ref;
+    if (ref === "max") { for (const v of S) r = Math.max(r, v); }
+    const refDb = 10 * Math.log10(Math.max(1e-10, r));
+    let worst = 0;
+    for (let i = 0; i < S.length; i++) {
+      const d = Math.fround(10 * Math.log10(Math.max(1e-10, S[i]!)) - refDb);
+      worst = Math.max(worst, Math.abs(d - D[i]!) / Math.max(1e-30, Math.abs(d)));
+    }
+    assert(worst <= 2 ** -23, `ref ${ref}: worst relative difference ${worst}`);
+  }
 });
