@@ -26,7 +26,7 @@ import type { ProcessedData } from "./processed.ts";
 import { log } from "./progress.ts";
 import type { TrainRecipe } from "./recipes.ts";
 import { evaluate, train } from "./train.ts";
-import { transferWeights } from "./transfer.ts";
+import { type TransferReport, transferWeights } from "./transfer.ts";
 
 /** What one run produced: a row of the summary CSV plus context. */
 export interface RunResult {
@@ -52,6 +52,14 @@ export interface RunResult {
   interrupted: boolean;
   /** Folder of the best-model bundle. */
   bundle: string;
+  /** With `transferFrom`: the source bundle and the layers copied and not copied into the model. */
+  transfer?: TransferRecord;
+}
+
+/** What a run's weight transfer did (recorded in the run's result file). */
+export interface TransferRecord extends TransferReport {
+  /** The source bundle folder. */
+  from: string;
 }
 
 /** Options of {@linkcode runExperiment}. */
@@ -141,11 +149,13 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     seed: opts.seed,
     ...(recipe.dropout !== undefined ? { dropout: recipe.dropout } : {}),
   });
+  let transfer: TransferRecord | undefined;
   try {
     if (opts.transferFrom) {
       const source = await loadModelDir(opts.transferFrom);
       try {
         const r = transferWeights(source, model, { log: verbose ? log : () => {} });
+        transfer = { from: opts.transferFrom, ...r };
         if (verbose) {
           log(`${name}: transferred ${r.copied.length} layers from ${opts.transferFrom}`);
         }
@@ -227,6 +237,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       Train_Seconds: round(result.seconds, 1),
       Best_Epoch: result.bestEpoch,
       bundle: bundleDir,
+      ...(transfer ? { transfer } : {}),
     };
     if (result.interrupted) {
       return {
