@@ -22,7 +22,10 @@
 export interface RealFftTables {
   /** Bit reversal of log2(n/2) bits, for i < n/2. */
   rev: Int32Array;
-  /** Per radix-4 pass h = 4, 16, … (while 4h ≤ n/2), per j < h: w1 = exp(-iπj/h), w2 = exp(-iπj/2h) (re, im, re, im). */
+  /**
+   * Per radix-4 pass h = 4, 16, … (while 4h ≤ n/2), per j < h: ω², ω and ω³ with ω = exp(-iπj/2h)
+   * (re, im each: 6 values).
+   */
   tw: Float64Array;
   /** Half-size of a final radix-2 stage (when log2(n/2) is odd), or 0. */
   lastH: number;
@@ -58,8 +61,9 @@ export function realFftTables(n: number): RealFftTables {
   let h = 4;
   for (; 4 * h <= m; h <<= 2) {
     for (let j = 0; j < h; j++) {
-      const a1 = (-Math.PI * j) / h, a2 = (-Math.PI * j) / (2 * h);
-      tw.push(Math.cos(a1), Math.sin(a1), Math.cos(a2), Math.sin(a2));
+      const a = (-Math.PI * j) / (2 * h);
+      tw.push(Math.cos(2 * a), Math.sin(2 * a), Math.cos(a), Math.sin(a));
+      tw.push(Math.cos(3 * a), Math.sin(3 * a));
     }
   }
   const lastH = h < m ? h : 0;
@@ -84,7 +88,7 @@ export class RealFft {
   readonly n: number;
   readonly #m: number; // complex size n/2
   readonly #rev: Int32Array; // bit reversal of log2(m) bits
-  readonly #tw: Float64Array; // per radix-4 pass and j: w1 = exp(-iπj/h), w2 = exp(-iπj/2h)
+  readonly #tw: Float64Array; // per radix-4 pass and j: ω², ω, ω³, ω = exp(-iπj/2h)
   readonly #lastH: number; // half-size of a final radix-2 stage, or 0
   readonly #tw2: Float64Array; // its twiddles exp(-iπj/h), interleaved re/im
   readonly #split: Float64Array; // exp(-2πik/n), k = 0..m/2, interleaved re/im
@@ -144,37 +148,42 @@ export class RealFft {
       re[i + 3] = d0r - d1i;
       im[i + 3] = d0i + d1r;
     }
-    // Stages h and 2h fused: inputs x0..x3 at p, p+h, p+2h, p+3h.
+    // Stages h and 2h fused into radix-4 butterflies on x0..x3 at p, p+h, p+2h, p+3h:
+    // y_q = x0 + (-i)^q·ω²x1 + ... as a0 ± ω²x1, a2/a3 = ωx2 ± ω³x3 (three complex products).
     const tw = this.#tw;
     let t = 0;
     let h = 4;
     for (; 4 * h <= m; h <<= 2) {
       const span = h << 2;
       for (let start = 0; start < m; start += span) {
-        for (let j = 0, k = t; j < h; j++, k += 4) {
+        for (let j = 0, k = t; j < h; j++, k += 6) {
           const p0 = start + j, p1 = p0 + h, p2 = p1 + h, p3 = p2 + h;
-          const w1r = tw[k]!, w1i = tw[k + 1]!, w2r = tw[k + 2]!, w2i = tw[k + 3]!;
-          let xr = re[p1]!, xi = im[p1]!;
-          const b1r = xr * w1r - xi * w1i, b1i = xr * w1i + xi * w1r;
+          let wr = tw[k]!, wi = tw[k + 1]!, xr = re[p1]!, xi = im[p1]!;
+          const b1r = xr * wr - xi * wi, b1i = xr * wi + xi * wr;
+          wr = tw[k + 2]!;
+          wi = tw[k + 3]!;
+          xr = re[p2]!;
+          xi = im[p2]!;
+          const b2r = xr * wr - xi * wi, b2i = xr * wi + xi * wr;
+          wr = tw[k + 4]!;
+          wi = tw[k + 5]!;
           xr = re[p3]!;
           xi = im[p3]!;
-          const b3r = xr * w1r - xi * w1i, b3i = xr * w1i + xi * w1r;
-          const x0r = re[p0]!, x0i = im[p0]!, x2r = re[p2]!, x2i = im[p2]!;
+          const b3r = xr * wr - xi * wi, b3i = xr * wi + xi * wr;
+          const x0r = re[p0]!, x0i = im[p0]!;
           const a0r = x0r + b1r, a0i = x0i + b1i, a1r = x0r - b1r, a1i = x0i - b1i;
-          const a2r = x2r + b3r, a2i = x2i + b3i, a3r = x2r - b3r, a3i = x2i - b3i;
-          const c2r = a2r * w2r - a2i * w2i, c2i = a2r * w2i + a2i * w2r;
-          const c3r = a3r * w2r - a3i * w2i, c3i = a3r * w2i + a3i * w2r;
-          re[p0] = a0r + c2r;
-          im[p0] = a0i + c2i;
-          re[p2] = a0r - c2r;
-          im[p2] = a0i - c2i;
-          re[p1] = a1r + c3i; // a1 + (-i)·c3
-          im[p1] = a1i - c3r;
-          re[p3] = a1r - c3i;
-          im[p3] = a1i + c3r;
+          const a2r = b2r + b3r, a2i = b2i + b3i, a3r = b2r - b3r, a3i = b2i - b3i;
+          re[p0] = a0r + a2r;
+          im[p0] = a0i + a2i;
+          re[p2] = a0r - a2r;
+          im[p2] = a0i - a2i;
+          re[p1] = a1r + a3i; // a1 + (-i)·a3
+          im[p1] = a1i - a3r;
+          re[p3] = a1r - a3i;
+          im[p3] = a1i + a3r;
         }
       }
-      t += 4 * h;
+      t += 6 * h;
     }
     // One radix-2 stage left when log2(m) is odd.
     const lh = this.#lastH;

@@ -3,7 +3,7 @@
  *
  * `_wasm_mel.wat` runs {@linkcode RealFft.power}'s algorithm (window folded into the packing,
  * radix-4 passes, split step) and the sparse mel sums on two frames at once, one per lane of an
- * `f64x2` vector. Every operation is the float64 operation the JavaScript path performs, in the
+ * `f64x2` vector (the mel sums on four: two independent accumulator chains). Every operation is the float64 operation the JavaScript path performs, in the
  * same order, with no fused multiply-add, so the output is bit-identical to it (`mel_test.ts`
  * checks this); the speed comes from SIMD and from wasm's cheaper loads and stores.
  *
@@ -16,7 +16,7 @@
 import { realFftTables } from "./_fft.ts";
 import { MEL_WASM_BASE64 } from "./_simd_mel_bytes.ts";
 
-/** Frames per chunk (even: the kernel computes frames in pairs). */
+/** Frames per chunk (a multiple of 4: the kernel computes frames in groups of four). */
 export const CHUNK_FRAMES = 128;
 
 interface Exports {
@@ -105,7 +105,7 @@ export class SimdMel {
     const tw = alloc(8 * t.tw.length);
     const tw2 = alloc(8 * t.tw2.length);
     const split = alloc(8 * t.split.length);
-    const pow = alloc(16 * (m + 1));
+    const pow = alloc(32 * (m + 1));
     const bands = alloc(12 * fb.nMels);
     const wts = alloc(8 * fb.weights.length);
     this.#out = alloc(4 * fb.nMels * CHUNK_FRAMES);
@@ -123,7 +123,7 @@ export class SimdMel {
     new Float64Array(b, split, t.split.length).set(t.split);
     const bandI = new Int32Array(b, bands, 3 * fb.nMels);
     for (let k = 0; k < fb.nMels; k++) {
-      bandI[3 * k] = pow + 16 * fb.start[k]!;
+      bandI[3 * k] = pow + 32 * fb.start[k]!;
       bandI[3 * k + 1] = fb.length[k]!;
       bandI[3 * k + 2] = wts + 8 * fb.offset[k]!;
     }
@@ -142,10 +142,10 @@ export class SimdMel {
     const out = new Float32Array(b, this.#out, nMels * CHUNK_FRAMES);
     for (let t0 = 0; t0 < frames; t0 += CHUNK_FRAMES) {
       const count = Math.min(CHUNK_FRAMES, frames - t0);
-      const even = count + (count & 1);
+      const padded = (count + 3) & ~3;
       // Chunk samples: padded signal from g0 = t0·hop − nFft/2, zeros outside the signal.
       const g0 = t0 * hop - (nFft >> 1);
-      const len = (even - 1) * hop + nFft;
+      const len = (padded - 1) * hop + nFft;
       const a = Math.max(0, g0), e = Math.min(n, g0 + len);
       if (e > a) {
         sig.fill(0, 0, a - g0);
@@ -154,7 +154,7 @@ export class SimdMel {
       } else {
         sig.fill(0, 0, len);
       }
-      this.#x.melPower(this.#sig, even, hop, this.#out, CHUNK_FRAMES);
+      this.#x.melPower(this.#sig, padded, hop, this.#out, CHUNK_FRAMES);
       for (let k = 0; k < nMels; k++) {
         result.set(
           out.subarray(k * CHUNK_FRAMES, k * CHUNK_FRAMES + count),

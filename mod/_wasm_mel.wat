@@ -1,5 +1,5 @@
 ;; Mel power spectrogram kernel: windowed real FFT, power and sparse mel filterbank, two frames
-;; at a time in the two lanes of an f64x2 vector.
+;; at a time in the two lanes of an f64x2 vector (four frames per mel pass: two independent sums).
 ;;
 ;; The arithmetic is exactly that of `RealFft.power` followed by `MelSpectrogram`'s mel sums in
 ;; `mel.ts` (same algorithm, same operation order, float64 throughout, no fused multiply-add), so
@@ -12,10 +12,11 @@
 ;;   $buf    m points × 32 B: (re f64x2, im f64x2), the complex transform of size m = nFft/2
 ;;   $rev    m × i32: for slot i (bit-reversed order), the byte offset 16·p of sample pair p = rev(i)
 ;;   $win    nFft × f64: the analysis window
-;;   $tw     radix-4 passes: per pass h = 4, 16, ..., per j < h: w1r w1i w2r w2i (f64)
+;;   $tw     radix-4 passes: per pass h = 4, 16, ..., per j < h: ω², ω, ω³ (re, im; f64),
+;;           ω = exp(-iπj/2h)
 ;;   $tw2    the final radix-2 stage (when log2(m) is odd): $lastH × (re, im) f64
 ;;   $split  (m/2 + 1) × (re, im) f64: exp(-2πik/nFft)
-;;   $pow    (m + 1) × f64x2: power spectra of the two frames
+;;   $pow    (m + 1) × 2 f64x2: power spectra of frames (t, t+1) and (t+2, t+3)
 ;;   $bands  nMels × (first byte in $pow, weight count, first byte in $wts) i32
 ;;   $wts    mel weights, f64
 (module
@@ -50,23 +51,25 @@
     (global.set $bands (local.get $bands))
     (global.set $wts (local.get $wts)))
 
-  ;; Mel power of frames t = 0, 2, 4, ... < $frames (an even count): frame t is the nFft f64
+  ;; Mel power of frames t = 0, 1, ... < $frames (a multiple of 4): frame t is the nFft f64
   ;; samples at $sig + 8·t·$hop. Band b of frame t goes to the f32 at $out + 4·(b·$stride + t).
   (func (export "melPower")
     (param $sig i32) (param $frames i32) (param $hop i32) (param $out i32) (param $stride i32)
-    (local $t i32) (local $step i32)
+    (local $t i32) (local $step i32) (local $a i32)
     (local.set $step (i32.shl (local.get $hop) (i32.const 3)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $t) (local.get $frames)))
-        (call $fft2
-          (i32.add (local.get $sig) (i32.mul (local.get $t) (local.get $step)))
+        (local.set $a (i32.add (local.get $sig) (i32.mul (local.get $t) (local.get $step))))
+        (call $fft2 (local.get $a) (local.get $step))
+        (call $power (global.get $pow))
+        (call $fft2 (i32.add (local.get $a) (i32.shl (local.get $step) (i32.const 1)))
           (local.get $step))
-        (call $power)
+        (call $power (i32.add (global.get $pow) (i32.const 16)))
         (call $mel
           (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 2)))
           (i32.shl (local.get $stride) (i32.const 2)))
-        (local.set $t (i32.add (local.get $t) (i32.const 2)))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
         (br $next))))
 
   ;; Complex FFT of the windowed frames at $a (lane 0) and $a + $d (lane 1), packed as m complex
@@ -74,7 +77,7 @@
   (func $fft2 (param $a i32) (param $d i32)
     (local $b i32) (local $i i32) (local $end i32) (local $off i32) (local $p i32)
     (local $h32 i32) (local $span i32) (local $blk i32) (local $q0 i32) (local $qend i32)
-    (local $k i32) (local $tp i32)
+    (local $tp i32) (local $k i32)
     (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
     (local $cr v128) (local $ci v128) (local $dr v128) (local $di v128)
     (local $s0r v128) (local $s0i v128) (local $d0r v128) (local $d0i v128)
@@ -82,10 +85,10 @@
     (local $w1r v128) (local $w1i v128) (local $w2r v128) (local $w2i v128)
     (local $xr v128) (local $xi v128) (local $b1r v128) (local $b1i v128)
     (local $b3r v128) (local $b3i v128) (local $x0r v128) (local $x0i v128)
-    (local $x2r v128) (local $x2i v128) (local $a0r v128) (local $a0i v128)
+    (local $w3r v128) (local $w3i v128) (local $b2r v128) (local $b2i v128)
+    (local $a0r v128) (local $a0i v128)
     (local $a1r v128) (local $a1i v128) (local $a2r v128) (local $a2i v128)
-    (local $a3r v128) (local $a3i v128) (local $c2r v128) (local $c2i v128)
-    (local $c3r v128) (local $c3i v128)
+    (local $a3r v128) (local $a3i v128)
     (local.set $b (i32.add (local.get $a) (local.get $d)))
     ;; Pack, window and the first two radix-2 stages (twiddles 1 and -i) as one radix-4 pass.
     (local.set $i (global.get $rev))
@@ -147,7 +150,9 @@
       (local.set $p (i32.add (local.get $p) (i32.const 128)))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br_if $pass1 (i32.lt_u (local.get $i) (local.get $end))))
-    ;; Radix-4 passes h = 4, 16, ... while 4h <= m: points p0 = blk + j, p1 = p0 + h, p2, p3.
+;; Radix-4 passes h = 4, 16, ... while 4h <= m, on points p0 = blk + j, p1 = p0 + h, p2, p3
+    ;; (blk a multiple of 4h): b1 = ω²x1, b2 = ωx2, b3 = ω³x3, a0/a1 = x0 ± b1, a2/a3 = b2 ± b3,
+    ;; y0/y2 = a0 ± a2, y1/y3 = a1 ∓ i·a3. The j loop is outside so each ω is loaded once.
     (local.set $tp (global.get $tw))
     (local.set $h32 (i32.const 128))
     (local.set $end (i32.add (global.get $buf) (i32.shl (global.get $m) (i32.const 5))))
@@ -155,71 +160,64 @@
       (loop $passes
         (local.set $span (i32.shl (local.get $h32) (i32.const 2)))
         (br_if $passesDone (i32.gt_u (local.get $span) (i32.shl (global.get $m) (i32.const 5))))
-        (local.set $blk (global.get $buf))
-        (loop $blocks
-          (local.set $q0 (local.get $blk))
-          (local.set $qend (i32.add (local.get $blk) (local.get $h32)))
-          (local.set $k (local.get $tp))
-          (loop $butterflies
-            (local.set $w1r (v128.load64_splat (local.get $k)))
-            (local.set $w1i (v128.load64_splat offset=8 (local.get $k)))
-            (local.set $w2r (v128.load64_splat offset=16 (local.get $k)))
-            (local.set $w2i (v128.load64_splat offset=24 (local.get $k)))
-            ;; b1 = x[p1]·w1
-            (local.set $p (i32.add (local.get $q0) (local.get $h32)))
+        (local.set $q0 (global.get $buf))
+        (local.set $qend (i32.add (global.get $buf) (local.get $h32)))
+        (loop $js
+          (local.set $w1r (v128.load64_splat (local.get $tp)))
+          (local.set $w1i (v128.load64_splat offset=8 (local.get $tp)))
+          (local.set $w2r (v128.load64_splat offset=16 (local.get $tp)))
+          (local.set $w2i (v128.load64_splat offset=24 (local.get $tp)))
+          (local.set $w3r (v128.load64_splat offset=32 (local.get $tp)))
+          (local.set $w3i (v128.load64_splat offset=40 (local.get $tp)))
+          (local.set $blk (local.get $q0))
+          (loop $blocks
+            (local.set $p (i32.add (local.get $blk) (local.get $h32)))
             (local.set $xr (v128.load (local.get $p)))
             (local.set $xi (v128.load offset=16 (local.get $p)))
             (local.set $b1r (f64x2.sub (f64x2.mul (local.get $xr) (local.get $w1r))
               (f64x2.mul (local.get $xi) (local.get $w1i))))
             (local.set $b1i (f64x2.add (f64x2.mul (local.get $xr) (local.get $w1i))
               (f64x2.mul (local.get $xi) (local.get $w1r))))
-            ;; b3 = x[p3]·w1
-            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $h32) (i32.const 1))))
+            (local.set $p (i32.add (local.get $p) (local.get $h32)))
             (local.set $xr (v128.load (local.get $p)))
             (local.set $xi (v128.load offset=16 (local.get $p)))
-            (local.set $b3r (f64x2.sub (f64x2.mul (local.get $xr) (local.get $w1r))
-              (f64x2.mul (local.get $xi) (local.get $w1i))))
-            (local.set $b3i (f64x2.add (f64x2.mul (local.get $xr) (local.get $w1i))
-              (f64x2.mul (local.get $xi) (local.get $w1r))))
-            (local.set $x0r (v128.load (local.get $q0)))
-            (local.set $x0i (v128.load offset=16 (local.get $q0)))
-            (local.set $p (i32.add (local.get $q0) (i32.shl (local.get $h32) (i32.const 1))))
-            (local.set $x2r (v128.load (local.get $p)))
-            (local.set $x2i (v128.load offset=16 (local.get $p)))
+            (local.set $b2r (f64x2.sub (f64x2.mul (local.get $xr) (local.get $w2r))
+              (f64x2.mul (local.get $xi) (local.get $w2i))))
+            (local.set $b2i (f64x2.add (f64x2.mul (local.get $xr) (local.get $w2i))
+              (f64x2.mul (local.get $xi) (local.get $w2r))))
+            (local.set $p (i32.add (local.get $p) (local.get $h32)))
+            (local.set $xr (v128.load (local.get $p)))
+            (local.set $xi (v128.load offset=16 (local.get $p)))
+            (local.set $b3r (f64x2.sub (f64x2.mul (local.get $xr) (local.get $w3r))
+              (f64x2.mul (local.get $xi) (local.get $w3i))))
+            (local.set $b3i (f64x2.add (f64x2.mul (local.get $xr) (local.get $w3i))
+              (f64x2.mul (local.get $xi) (local.get $w3r))))
+            (local.set $x0r (v128.load (local.get $blk)))
+            (local.set $x0i (v128.load offset=16 (local.get $blk)))
             (local.set $a0r (f64x2.add (local.get $x0r) (local.get $b1r)))
             (local.set $a0i (f64x2.add (local.get $x0i) (local.get $b1i)))
             (local.set $a1r (f64x2.sub (local.get $x0r) (local.get $b1r)))
             (local.set $a1i (f64x2.sub (local.get $x0i) (local.get $b1i)))
-            (local.set $a2r (f64x2.add (local.get $x2r) (local.get $b3r)))
-            (local.set $a2i (f64x2.add (local.get $x2i) (local.get $b3i)))
-            (local.set $a3r (f64x2.sub (local.get $x2r) (local.get $b3r)))
-            (local.set $a3i (f64x2.sub (local.get $x2i) (local.get $b3i)))
-            (local.set $c2r (f64x2.sub (f64x2.mul (local.get $a2r) (local.get $w2r))
-              (f64x2.mul (local.get $a2i) (local.get $w2i))))
-            (local.set $c2i (f64x2.add (f64x2.mul (local.get $a2r) (local.get $w2i))
-              (f64x2.mul (local.get $a2i) (local.get $w2r))))
-            (local.set $c3r (f64x2.sub (f64x2.mul (local.get $a3r) (local.get $w2r))
-              (f64x2.mul (local.get $a3i) (local.get $w2i))))
-            (local.set $c3i (f64x2.add (f64x2.mul (local.get $a3r) (local.get $w2i))
-              (f64x2.mul (local.get $a3i) (local.get $w2r))))
-            ;; x[p0] = a0 + c2, x[p2] = a0 - c2, x[p1] = a1 - i·c3, x[p3] = a1 + i·c3
-            (v128.store (local.get $q0) (f64x2.add (local.get $a0r) (local.get $c2r)))
-            (v128.store offset=16 (local.get $q0) (f64x2.add (local.get $a0i) (local.get $c2i)))
-            (v128.store (local.get $p) (f64x2.sub (local.get $a0r) (local.get $c2r)))
-            (v128.store offset=16 (local.get $p) (f64x2.sub (local.get $a0i) (local.get $c2i)))
-            (local.set $p (i32.add (local.get $q0) (local.get $h32)))
-            (v128.store (local.get $p) (f64x2.add (local.get $a1r) (local.get $c3i)))
-            (v128.store offset=16 (local.get $p) (f64x2.sub (local.get $a1i) (local.get $c3r)))
-            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $h32) (i32.const 1))))
-            (v128.store (local.get $p) (f64x2.sub (local.get $a1r) (local.get $c3i)))
-            (v128.store offset=16 (local.get $p) (f64x2.add (local.get $a1i) (local.get $c3r)))
-            (local.set $k (i32.add (local.get $k) (i32.const 32)))
-            (local.set $q0 (i32.add (local.get $q0) (i32.const 32)))
-            (br_if $butterflies (i32.lt_u (local.get $q0) (local.get $qend))))
-          (local.set $blk (i32.add (local.get $blk) (local.get $span)))
-          (br_if $blocks (i32.lt_u (local.get $blk) (local.get $end))))
-        ;; next pass: its twiddles follow (h entries of 32 B = h32 bytes)
-        (local.set $tp (i32.add (local.get $tp) (local.get $h32)))
+            (local.set $a2r (f64x2.add (local.get $b2r) (local.get $b3r)))
+            (local.set $a2i (f64x2.add (local.get $b2i) (local.get $b3i)))
+            (local.set $a3r (f64x2.sub (local.get $b2r) (local.get $b3r)))
+            (local.set $a3i (f64x2.sub (local.get $b2i) (local.get $b3i)))
+            (v128.store (local.get $blk) (f64x2.add (local.get $a0r) (local.get $a2r)))
+            (v128.store offset=16 (local.get $blk) (f64x2.add (local.get $a0i) (local.get $a2i)))
+            (local.set $p (i32.add (local.get $blk) (local.get $h32)))
+            (v128.store (local.get $p) (f64x2.add (local.get $a1r) (local.get $a3i)))
+            (v128.store offset=16 (local.get $p) (f64x2.sub (local.get $a1i) (local.get $a3r)))
+            (local.set $p (i32.add (local.get $p) (local.get $h32)))
+            (v128.store (local.get $p) (f64x2.sub (local.get $a0r) (local.get $a2r)))
+            (v128.store offset=16 (local.get $p) (f64x2.sub (local.get $a0i) (local.get $a2i)))
+            (local.set $p (i32.add (local.get $p) (local.get $h32)))
+            (v128.store (local.get $p) (f64x2.sub (local.get $a1r) (local.get $a3i)))
+            (v128.store offset=16 (local.get $p) (f64x2.add (local.get $a1i) (local.get $a3r)))
+            (local.set $blk (i32.add (local.get $blk) (local.get $span)))
+            (br_if $blocks (i32.lt_u (local.get $blk) (local.get $end))))
+          (local.set $tp (i32.add (local.get $tp) (i32.const 48)))
+          (local.set $q0 (i32.add (local.get $q0) (i32.const 32)))
+          (br_if $js (i32.lt_u (local.get $q0) (local.get $qend))))
         (local.set $h32 (local.get $span))
         (br $passes)))
     ;; One radix-2 stage left when log2(m) is odd: p < lastH, q = p + lastH.
@@ -249,8 +247,8 @@
           (local.set $q0 (i32.add (local.get $q0) (i32.const 32)))
           (br_if $r2 (i32.lt_u (local.get $q0) (local.get $qend)))))))
 
-  ;; Split step of the real FFT and power: $pow[k] = |X[k]|², k = 0..m, from $buf.
-  (func $power
+  ;; Split step of the real FFT and power: |X[k]|², k = 0..m, from $buf into f64x2 at $dst + 32k.
+  (func $power (param $dst i32)
     (local $z i32) (local $y i32) (local $w i32) (local $pk i32) (local $pmk i32) (local $zend i32)
     (local $zr v128) (local $zi v128) (local $yr v128) (local $yi v128)
     (local $er v128) (local $ei v128) (local $or v128) (local $oi v128)
@@ -263,8 +261,8 @@
     (local.set $zi (v128.load offset=16 (global.get $buf)))
     (local.set $ar (f64x2.add (local.get $zr) (local.get $zi)))
     (local.set $br (f64x2.sub (local.get $zr) (local.get $zi)))
-    (v128.store (global.get $pow) (f64x2.mul (local.get $ar) (local.get $ar)))
-    (v128.store (i32.add (global.get $pow) (i32.shl (global.get $m) (i32.const 4)))
+    (v128.store (local.get $dst) (f64x2.mul (local.get $ar) (local.get $ar)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (global.get $m) (i32.const 5)))
       (f64x2.mul (local.get $br) (local.get $br)))
     ;; k = 1 .. m/2: z = $buf + 32k, y = $buf + 32(m - k)
     (local.set $z (i32.add (global.get $buf) (i32.const 32)))
@@ -272,9 +270,9 @@
     (local.set $y (i32.add (global.get $buf) (i32.shl (i32.sub (global.get $m) (i32.const 1))
       (i32.const 5))))
     (local.set $w (i32.add (global.get $split) (i32.const 16)))
-    (local.set $pk (i32.add (global.get $pow) (i32.const 16)))
-    (local.set $pmk (i32.add (global.get $pow) (i32.shl (i32.sub (global.get $m) (i32.const 1))
-      (i32.const 4))))
+    (local.set $pk (i32.add (local.get $dst) (i32.const 32)))
+    (local.set $pmk (i32.add (local.get $dst) (i32.shl (i32.sub (global.get $m) (i32.const 1))
+      (i32.const 5))))
     (loop $bins
       (local.set $zr (v128.load (local.get $z)))
       (local.set $zi (v128.load offset=16 (local.get $z)))
@@ -301,14 +299,14 @@
       (local.set $z (i32.add (local.get $z) (i32.const 32)))
       (local.set $y (i32.sub (local.get $y) (i32.const 32)))
       (local.set $w (i32.add (local.get $w) (i32.const 16)))
-      (local.set $pk (i32.add (local.get $pk) (i32.const 16)))
-      (local.set $pmk (i32.sub (local.get $pmk) (i32.const 16)))
+      (local.set $pk (i32.add (local.get $pk) (i32.const 32)))
+      (local.set $pmk (i32.sub (local.get $pmk) (i32.const 32)))
       (br_if $bins (i32.le_u (local.get $z) (local.get $zend)))))
 
-  ;; Sparse mel sums of the two power spectra in $pow; band b's pair of f32 at $out + b·$row.
+  ;; Sparse mel sums of the four power spectra in $pow; band b's four f32 at $out + b·$row.
   (func $mel (param $out i32) (param $row i32)
     (local $band i32) (local $bend i32) (local $p i32) (local $n i32) (local $w i32)
-    (local $acc v128)
+    (local $acc v128) (local $acc2 v128) (local $wv v128)
     (local.set $band (global.get $bands))
     (local.set $bend (i32.add (global.get $bands) (i32.mul (global.get $nMels) (i32.const 12))))
     (block $done
@@ -318,16 +316,23 @@
         (local.set $n (i32.load offset=4 (local.get $band)))
         (local.set $w (i32.load offset=8 (local.get $band)))
         (local.set $acc (f64x2.splat (f64.const 0)))
+        (local.set $acc2 (f64x2.splat (f64.const 0)))
         (block $sumDone
           (loop $sum
             (br_if $sumDone (i32.eqz (local.get $n)))
+            (local.set $wv (v128.load64_splat (local.get $w)))
             (local.set $acc (f64x2.add (local.get $acc)
-              (f64x2.mul (v128.load64_splat (local.get $w)) (v128.load (local.get $p)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (f64x2.mul (local.get $wv) (v128.load (local.get $p)))))
+            (local.set $acc2 (f64x2.add (local.get $acc2)
+              (f64x2.mul (local.get $wv) (v128.load offset=16 (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
             (local.set $w (i32.add (local.get $w) (i32.const 8)))
             (local.set $n (i32.sub (local.get $n) (i32.const 1)))
             (br $sum)))
-        (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (local.get $acc)))
+        (v128.store (local.get $out)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $acc))
+            (f32x4.demote_f64x2_zero (local.get $acc2))))
         (local.set $out (i32.add (local.get $out) (local.get $row)))
         (local.set $band (i32.add (local.get $band) (i32.const 12)))
         (br $bandLoop)))))
