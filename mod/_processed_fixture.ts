@@ -19,8 +19,8 @@ export interface FixtureOptions {
   dataset: string;
   /** Class names. */
   labels: string[];
-  /** Tracks per class in each part. */
-  tracks: Record<SplitName, number>;
+  /** Tracks per class in each part (one number for all classes, or one per class). */
+  tracks: Record<SplitName, number | number[]>;
   /** Examples (segments) per track. */
   segments: number;
   /** `[mels, frames]` of one example. */
@@ -49,14 +49,20 @@ export async function writeProcessedFixture(
   const rng = new Rng(options.seed ?? 1);
   const files: ManifestFile[] = [];
   const raw = {} as FixtureRaw;
+  const perClass = (part: SplitName): number[] => {
+    const t = options.tracks[part];
+    return typeof t === "number" ? new Array<number>(C).fill(t) : t;
+  };
   for (const part of SPLIT_NAMES) {
-    const n = C * options.tracks[part] * options.segments;
+    const counts = perClass(part);
+    const n = counts.reduce((a, b) => a + b, 0) * options.segments;
     const x = new Float32Array(n * size);
     const y = new Int32Array(n);
     const track = new Int32Array(n);
     let row = 0;
-    for (let t = 0; t < options.tracks[part]; t++) {
+    for (let t = 0; t < Math.max(...counts); t++) {
       for (let c = 0; c < C; c++) {
+        if (t >= counts[c]!) continue;
         const index = files.length;
         files.push({
           index,
@@ -85,7 +91,7 @@ export async function writeProcessedFixture(
   }
   const scaler = fitScaler(options.scaler ?? "per-position", options.shape, raw.train.x);
   await Deno.mkdir(dir, { recursive: true });
-  const counts = {} as Manifest["counts"];
+  const partCounts = {} as Manifest["counts"];
   const arrays: Manifest["arrays"] = {};
   for (const part of SPLIT_NAMES) {
     const { x, y, track } = raw[part];
@@ -93,7 +99,7 @@ export async function writeProcessedFixture(
     await writeNpyAtomic(join(dir, `y_${part}.npy`), y, [y.length]);
     await writeNpyAtomic(join(dir, `track_${part}.npy`), track, [y.length]);
     arrays[`X_${part}`] = { shape: [y.length, mels, frames, 1], dtype: "<f4" };
-    counts[part] = { files: options.tracks[part] * C, examples: y.length };
+    partCounts[part] = { files: y.length / options.segments, examples: y.length };
   }
   await scaler.save(dir);
   await writeJsonAtomic(join(dir, "labels.json"), options.labels);
@@ -106,7 +112,7 @@ export async function writeProcessedFixture(
     features: { mels, frames },
     scaler: scaler.toJson(),
     arrays,
-    counts,
+    counts: partCounts,
     skipped: [],
     missing_from_disk: [],
     files,

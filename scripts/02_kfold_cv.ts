@@ -1,0 +1,99 @@
+/**
+ * # 02 · 5-fold cross-validation of the Lean UNet on GTZAN (WP4)
+ *
+ * `deno task gtzan:kfold [--protocol grouped|seed-leaky] [--folds 5] [--data DIR]`
+ *
+ * `--protocol grouped` (default): the train and val parts of the processed split are pooled and
+ * cut into folds over **tracks**, stratified by genre; in each fold the scaler is re-fitted on
+ * the segments the model trains on (the stored arrays are mapped back with the split's scaler
+ * first), a stratified tenth of the training tracks (`--inner-val`) drives early stopping and the
+ * choice of epoch, and the held-out tracks are scored once, per segment and per track. The
+ * original's settings otherwise (`KFOLD_RECIPE`): Lean UNet, Adam 1e-3, batch 16, ≤60 epochs,
+ * EarlyStopping(val_accuracy, 10), ReduceLROnPlateau(val_loss, ×0.2, 5).
+ *
+ * `--protocol seed-leaky` reproduces the original's numbers: folds over **segments**
+ * (StratifiedKFold), the held-out fold as validation set, the maximum validation accuracy per
+ * fold. Segments of one track are on both sides; every output of it says so.
+ *
+ * Reads: `data/processed/gtzan/random/` (from `deno task gtzan:setup`).
+ * Writes, in `reports/`: `kfold_cv_unet_gtzan.csv` (segment- and track-level mean, std with
+ * ddof 0 and 1, min, max), `kfold_cv_unet_gtzan_folds.csv` (one row per fold), `run_kfold.json`
+ * (fold membership, settings), and per fold `kfold_<protocol>/log_*`, `predictions_*`, `runs/*`;
+ * bundles in `models/kfold_<protocol>/Lean_UNet_best_KFOLD_<PROTOCOL>_fold<N>/` (each with its
+ * own scaler).
+ *
+ * @module
+ */
+import { shutdownBackend } from "../mod/backend.ts";
+import { choiceFlag, intFlag, numberFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
+import { formatKFold, KFOLD_PROTOCOLS, runKFold } from "../mod/kfold.ts";
+import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
+import { log } from "../mod/progress.ts";
+import { KFOLD_RECIPE } from "../mod/recipes.ts";
+import { readTrainFlags, startTraining, TRAIN_FLAGS } from "../mod/train_cli.ts";
+
+const SPEC = {
+  usage: "deno task gtzan:kfold [flags]",
+  description: "k-fold cross-validation of the Lean UNet on the pooled GTZAN train + val tracks.",
+  flags: {
+    data: { type: "string", default: "data/processed/gtzan/random", help: "processed folder" },
+    protocol: { type: "string", default: "grouped", help: "grouped | seed-leaky" },
+    folds: { type: "string", default: "5", help: "number of folds" },
+    "inner-val": {
+      type: "string",
+      default: "0.1",
+      help: "grouped: fraction of training tracks that chooses the epoch (0: the held-out fold)",
+    },
+    ...TRAIN_FLAGS,
+  },
+} as const;
+
+async function main(): Promise<void> {
+  // 1. Flags.
+  const { values } = parseCli(Deno.args, SPEC);
+  const flags = readTrainFlags(values);
+  const protocol = choiceFlag(values, "protocol", KFOLD_PROTOCOLS);
+  const k = intFlag(values, "folds", 2);
+  const innerVal = numberFlag(values, "inner-val");
+  if (!(innerVal >= 0 && innerVal < 1)) {
+    throw new UsageError(`--inner-val: expected a fraction in [0, 1), got ${innerVal}`);
+  }
+  if (flags.seeds.length > 1) throw new UsageError("--seeds: k-fold takes one --seed");
+
+  // 2. Data: train + val of the split are pooled inside runKFold; --quick keeps a few tracks.
+  let data = await loadProcessed(String(values.data));
+  if (flags.quick) data = subsetProcessed(data, { segmentsPerTrack: 2, tracksPerClass: 4 });
+
+  // 3. Backend, Ctrl-C handling, the folds.
+  const { signal } = await startTraining(flags);
+  const result = await runKFold({
+    data,
+    recipe: KFOLD_RECIPE,
+    protocol,
+    k,
+    seed: flags.seeds[0]!,
+    innerVal,
+    modelsDir: flags.modelsDir,
+    reportsDir: flags.reportsDir,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : flags.quick ? { epochs: 2 } : {}),
+    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
+    microBatch: flags.microBatch,
+    resume: flags.resume,
+    signal,
+    latencyRuns: 0,
+    meta: { command: ["gtzan:kfold", ...Deno.args].join(" "), quick: flags.quick },
+  });
+  data.close();
+
+  // 4. Results: the folds and mean ± std on stdout, then the files.
+  for (const line of formatKFold(result.rows, result.summary)) console.log(line);
+  for (const f of result.files) console.log(f);
+  if (result.interrupted) {
+    log("interrupted: run again with --resume to continue");
+    shutdownBackend(130);
+    Deno.exit(130);
+  }
+  shutdownBackend();
+}
+
+if (import.meta.main) await runMain(main);
