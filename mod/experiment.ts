@@ -148,6 +148,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     numClasses,
     seed: opts.seed,
     ...(recipe.dropout !== undefined ? { dropout: recipe.dropout } : {}),
+    ...(recipe.bnMomentum !== undefined ? { bnMomentum: recipe.bnMomentum } : {}),
   });
   let transfer: TransferRecord | undefined;
   try {

@@ -141,3 +141,75 @@ export async function pooledFeatures(
     model.dispose();
   }
 }
+
+/**
+ * The bundle folder of a tournament run: `<Model>_best_<TAG>`, or with several seeds the
+ * lowest seed's `<Model>_best_<TAG>_seed<N>`. Null when there is none.
+ *
+ * @example
+ * ```ts
+ * import { findRunBundle } from "./pooled_features.ts";
+ * const dir = await findRunBundle("models", "UNet_Audio_Classifier", "WITH_AUG");
+ * ```
+ */
+export async function findRunBundle(
+  modelsDir: string,
+  model: string,
+  tag: string,
+): Promise<string | null> {
+  const plain = join(modelsDir, `${model}_best_${tag}`);
+  if (await exists(join(plain, "model.json"))) return plain;
+  const prefix = `${model}_best_${tag}_seed`;
+  const seeds: number[] = [];
+  try {
+    for await (const e of Deno.readDir(modelsDir)) {
+      const n = Number(e.name.slice(prefix.length));
+      if (e.isDirectory && e.name.startsWith(prefix) && Number.isInteger(n)) seeds.push(n);
+    }
+  } catch {
+    return null;
+  }
+  if (!seeds.length) return null;
+  return join(modelsDir, `${prefix}${Math.min(...seeds)}`);
+}
+
+/**
+ * The analysis's `embedding` provider backed by the champion's bundle under `modelsDir` and the
+ * processed test set in `dataDir` (tfjs is initialised, one thread, only when features are needed).
+ *
+ * @example
+ * ```ts
+ * import { bundleEmbedding } from "./pooled_features.ts";
+ * const embedding = bundleEmbedding({ modelsDir: "models", dataDir: "data/processed/gtzan/random" });
+ * ```
+ */
+export function bundleEmbedding(options: {
+  modelsDir: string;
+  dataDir: string;
+  perClass?: number;
+  seed?: number;
+  batchSize?: number;
+}): (champion: { model: string; tag: string }) => Promise<EmbeddingSource | string> {
+  return async (champion) => {
+    const modelDir = await findRunBundle(options.modelsDir, champion.model, champion.tag);
+    if (modelDir === null) {
+      return `no bundle for ${champion.model} ${champion.tag} under ${options.modelsDir}`;
+    }
+    const src = await pooledFeatureSource({
+      modelDir,
+      dataDir: options.dataDir,
+      ...(options.perClass !== undefined ? { perClass: options.perClass } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    });
+    if (typeof src === "string") return src;
+    return {
+      ...src,
+      embed: async () => {
+        const { initBackend } = await import("./backend.ts");
+        await initBackend({ threads: 1, quiet: true });
+        return await src.embed();
+      },
+    };
+  };
+}

@@ -54,25 +54,11 @@ async function main(): Promise<void> {
     seed,
     tsnePerClass: perClass,
     tsneIterations: intFlag(values, "tsne-iterations", 1),
+    // tfjs is loaded only when a t-SNE is wanted.
     embedding: values["no-tsne"] ? undefined : async (champion) => {
-      // tfjs is loaded only when a t-SNE is wanted.
-      const { initBackend } = await import("../mod/backend.ts");
-      const { pooledFeatureSource } = await import("../mod/pooled_features.ts");
-      const src = await pooledFeatureSource({
-        modelDir: join(String(values["models-dir"]), `${champion.model}_best_${champion.tag}`),
-        dataDir,
-        perClass,
-        seed,
-        batchSize,
-      });
-      if (typeof src === "string") return src;
-      return {
-        ...src,
-        embed: async () => {
-          await initBackend({ threads: 1 });
-          return await src.embed();
-        },
-      };
+      const { bundleEmbedding } = await import("../mod/pooled_features.ts");
+      const modelsDir = String(values["models-dir"]);
+      return await bundleEmbedding({ modelsDir, dataDir, perClass, seed, batchSize })(champion);
     },
   });
   log(

@@ -39,11 +39,14 @@ export type Act = "relu" | "prelu" | "none";
 export class Initializers {
   #seed: number;
   #index = 0;
+  /** Momentum of every BatchNormalization built with this context (Keras default 0.99). */
+  readonly bnMomentum: number;
 
   /** Seeds derive from `seed` (a 32-bit integer). */
-  constructor(seed: number) {
+  constructor(seed: number, bnMomentum = 0.99) {
     if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     this.#seed = seed;
+    this.bnMomentum = bnMomentum;
   }
 
   /** The seed of weighted layer number `index` (pure function of the model seed and index). */
@@ -58,8 +61,8 @@ export class Initializers {
 }
 
 /** Keras BatchNormalization defaults (momentum 0.99, epsilon 1e-3). */
-export function batchNorm(name: string): tf.layers.Layer {
-  return tf.layers.batchNormalization({ axis: -1, momentum: 0.99, epsilon: 1e-3, name });
+export function batchNorm(name: string, momentum = 0.99): tf.layers.Layer {
+  return tf.layers.batchNormalization({ axis: -1, momentum, epsilon: 1e-3, name });
 }
 
 /** PReLU with one slope per channel (shared over height and width), slopes initialised to 0. */
@@ -113,7 +116,7 @@ export function convBnAct(
     kernelInitializer: init.glorot(),
     name: names.conv,
   }).apply(x) as SymbolicTensor;
-  y = batchNorm(names.bn).apply(y) as SymbolicTensor;
+  y = batchNorm(names.bn, init.bnMomentum).apply(y) as SymbolicTensor;
   if (act === "none") return y;
   const actName = names.act ?? `${names.conv}_${act}`;
   const layer = act === "prelu"

@@ -15,6 +15,12 @@ export interface ModelOptions {
   seed?: number;
   /** Dropout rate before the classifier; default the model's (0.5). */
   dropout?: number;
+  /**
+   * BatchNormalization momentum of the moving statistics; default Keras's 0.99. Only short runs
+   * (the demo's few hundred steps) need less: with 0.99 the moving averages that inference uses
+   * still remember their initial values after a few dozen steps.
+   */
+  bnMomentum?: number;
 }
 
 /** {@linkcode ModelOptions} with every field set. */
@@ -39,6 +45,7 @@ export function resolveModelOptions(
     numClasses: options.numClasses ?? 10,
     seed: options.seed ?? 42,
     dropout: options.dropout ?? 0.5,
+    bnMomentum: options.bnMomentum ?? 0.99,
   };
   const bad = (what: string): never => {
     throw new RangeError(`${model}: ${what}`);
@@ -54,5 +61,8 @@ export function resolveModelOptions(
   }
   if (!Number.isInteger(r.seed)) bad(`seed must be an integer, got ${r.seed}`);
   if (!(r.dropout >= 0 && r.dropout < 1)) bad(`dropout must be in [0, 1), got ${r.dropout}`);
+  if (!(r.bnMomentum >= 0 && r.bnMomentum < 1)) {
+    bad(`bnMomentum must be in [0, 1), got ${r.bnMomentum}`);
+  }
   return r;
 }

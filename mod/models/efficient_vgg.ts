@@ -27,7 +27,7 @@ import { type ModelOptions, resolveModelOptions } from "./_options.ts";
  */
 export function efficientVgg(options?: ModelOptions): tf.LayersModel {
   const o = resolveModelOptions("Efficient_VGG", options, 8);
-  const init = new Initializers(o.seed);
+  const init = new Initializers(o.seed, o.bnMomentum);
   const input = tf.input({ shape: o.inputShape, name: "input" });
   let x: SymbolicTensor = input;
   [16, 32, 64].forEach((filters, i) => {

@@ -31,7 +31,7 @@ import { type ModelOptions, resolveModelOptions } from "./_options.ts";
  */
 export function leanUnet(options?: ModelOptions): tf.LayersModel {
   const o = resolveModelOptions("Lean_UNet", options, 4);
-  const init = new Initializers(o.seed);
+  const init = new Initializers(o.seed, o.bnMomentum);
   const input = tf.input({ shape: o.inputShape, name: "input" });
   let x: SymbolicTensor = input;
   const plan: { filters: number; pool?: string }[] = [

@@ -32,7 +32,7 @@ import { type ModelOptions, resolveModelOptions } from "./_options.ts";
  */
 export function resSeAudioCnn(options?: ModelOptions): tf.LayersModel {
   const o = resolveModelOptions("ResSE_AudioCNN", options, 1);
-  const init = new Initializers(o.seed);
+  const init = new Initializers(o.seed, o.bnMomentum);
   const input = tf.input({ shape: o.inputShape, name: "input" });
   let x = convBnAct(input, init, {
     filters: 32,

@@ -53,7 +53,7 @@ function doubleConv(
  */
 export function unetAudioClassifier(options?: ModelOptions): tf.LayersModel {
   const o = resolveModelOptions("UNet_Audio_Classifier", options, 8);
-  const init = new Initializers(o.seed);
+  const init = new Initializers(o.seed, o.bnMomentum);
   const input = tf.input({ shape: o.inputShape, name: "input" });
   let x: SymbolicTensor = input;
   [32, 64, 128].forEach((filters, i) => {
