@@ -16,6 +16,7 @@ import { readJson } from "./fs.ts";
 import { buildModel } from "./models/mod.ts";
 import { loadProcessed } from "./processed.ts";
 import { SUMMARY_COLUMNS } from "./tournament.ts";
+import { transferWeights } from "./transfer.ts";
 
 await initBackend({ backend: "wasm", threads: 1, quiet: true });
 
@@ -146,4 +147,21 @@ Deno.test("Indian pipeline: GTZAN UNet transferred by name into a 128×64-like i
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("at the real input sizes, every GTZAN UNet conv and BatchNorm fits Indian and tabla", () => {
+  const gtzan = buildModel("UNet_Audio_Classifier", { numClasses: 10 });
+  for (const [shape, classes] of [[[128, 64, 1], 5], [[128, 130, 1], 8]] as const) {
+    const target = buildModel("UNet_Audio_Classifier", {
+      inputShape: [...shape],
+      numClasses: classes,
+      dropout: 0.6,
+    });
+    const { copied, skipped } = transferWeights(gtzan, target, { log: () => {} });
+    assertEquals(copied.filter((n) => n.includes("_conv")).length, 8);
+    assertEquals(copied.filter((n) => n.includes("_bn")).length, 8);
+    assertEquals(skipped.map((s) => s.name), ["classifier"]);
+    target.dispose();
+  }
+  gtzan.dispose();
 });
