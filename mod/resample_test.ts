@@ -107,3 +107,12 @@ Deno.test("resample: bad rates are a RangeError", () => {
   assertThrows(() => resample(new Float32Array(4), 0, 22050), RangeError, "fromRate");
   assertThrows(() => resample(new Float32Array(4), 44100, 22050.5), RangeError, "toRate");
 });
+
+Deno.test("resample: the 2:1 SIMD kernel is bit-identical to the JavaScript loop", () => {
+  for (const n of [0, 1, 7, 100, 44100, 3 * 16384 + 5]) {
+    const x = new Float32Array(n).map((_, i) => Math.sin(i * 0.37) * 0.8 + ((i * 7919) % 13) / 50);
+    const a = resample(x, 44100, 22050), b = resample(x, 44100, 22050, { engine: "js" });
+    assertEquals(a.length, Math.ceil(n / 2));
+    assert(a.every((v, i) => Object.is(v, b[i])), `${n} samples`);
+  }
+});

@@ -1,9 +1,9 @@
 /**
  * `deno run -RW --allow-net --no-lock scripts/build_wasm.ts [--check]`
  *
- * Assembles the hand-written WebAssembly text kernels in `mod/` (`_wasm_mel.wat`) with the npm
+ * Assembles the hand-written WebAssembly text kernels in `mod/` (`_wasm_*.wat`) with the npm
  * package `wabt` (the WebAssembly Binary Toolkit compiled to JavaScript) and writes each binary,
- * base64-encoded, as a generated TypeScript module (`_simd_mel_bytes.ts`). The project needs no
+ * base64-encoded, as a generated TypeScript module (`_simd_*_bytes.ts`). The project needs no
  * WebAssembly tool and no extra dependency at run time: only this developer script does, and it
  * fetches `wabt` from npm on first use (hence `--allow-net --no-lock`: it is not in `deno.json`).
  *
@@ -17,7 +17,10 @@ import { parseCli, runMain, UserError } from "../mod/cli.ts";
 const WABT = "npm:wabt@1.0.39";
 
 /** Each kernel: its text source and the generated module, relative to `mod/`. */
-const KERNELS = [{ wat: "_wasm_mel.wat", out: "_simd_mel_bytes.ts", name: "MEL_WASM" }];
+const KERNELS = [
+  { wat: "_wasm_mel.wat", out: "_simd_mel_bytes.ts", name: "MEL_WASM" },
+  { wat: "_wasm_resample.wat", out: "_simd_resample_bytes.ts", name: "RESAMPLE_WASM" },
+];
 
 interface Wabt {
   parseWat(
