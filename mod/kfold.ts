@@ -221,6 +221,12 @@ export function planFolds(
       seed: new Rng(seed).derive(`inner-val-fold${i + 1}`).nextUint32(),
     });
     const held = new Set(tracks.filter((_, j) => parts[j] === "val"));
+    if (held.size === 0) {
+      throw new RangeError(
+        `fold ${i + 1}: an inner validation fraction of ${innerVal} of ${tracks.length} ` +
+          "training tracks is no track at all; raise it, or use 0 to select on the held-out fold",
+      );
+    }
     return {
       fold: i + 1,
       train: f.train.filter((s) => !held.has(pool.track[s]!)),

@@ -157,3 +157,13 @@ Deno.test("grouped k-fold end to end: per-fold scaler fitted on the fold's unsca
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("grouped folds: an inner validation of no track is an error, not an empty set", () => {
+  const track = Int32Array.from({ length: 10 }, (_, i) => i);
+  const y = Int32Array.from(track, (t) => t % 2);
+  assertThrows(
+    () => planFolds({ y, track }, { protocol: "grouped", k: 2, innerVal: 0.01 }),
+    RangeError,
+    "is no track at all",
+  );
+});
