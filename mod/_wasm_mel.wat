@@ -6,7 +6,7 @@
 ;; the results are bit-identical to the JavaScript path; SIMD comes from computing two frames
 ;; side by side, not from reordering any sum. Sources of the tables: `_simd_mel.ts`.
 ;;
-;; Regenerate `_simd_mel_bytes.ts` after editing: `deno run -RW scripts/build_wasm.ts`.
+;; Regenerate `_simd_mel_bytes.ts` after editing: see `scripts/build_wasm.ts`.
 ;;
 ;; Memory layout (byte addresses held in globals, set by `init`):
 ;;   $buf    m points × 32 B: (re f64x2, im f64x2), the complex transform of size m = nFft/2

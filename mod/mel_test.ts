@@ -195,3 +195,13 @@ Deno.test("powerToDb equals the Math.log10 formula, rounded to float32, on 10⁶
     assert(worst <= 2 ** -23, `ref ${ref}: worst relative difference ${worst}`);
   }
 });
+
+Deno.test("powerToDb: infinite, NaN and subnormal powers take Math.log's values", () => {
+  const odd = new Float32Array(100).fill(2);
+  odd[3] = Infinity;
+  odd[5] = NaN;
+  odd[7] = 1e-40;
+  const D = powerToDb(odd, { ref: 1, amin: 1e-45, topDb: null });
+  assertEquals([D[0], D[3], D[5]], [Math.fround(10 * Math.log10(2)), Infinity, NaN]);
+  assertAlmostEquals(D[7]!, -400, 1e-4);
+});

@@ -1,11 +1,11 @@
 /**
- * `deno run -RW --allow-net --no-lock scripts/build_wasm.ts [--check]`
+ * `deno run -RWE --allow-net --no-lock scripts/build_wasm.ts [--check]`
  *
  * Assembles the hand-written WebAssembly text kernels in `mod/` (`_wasm_*.wat`) with the npm
  * package `wabt` (the WebAssembly Binary Toolkit compiled to JavaScript) and writes each binary,
  * base64-encoded, as a generated TypeScript module (`_simd_*_bytes.ts`). The project needs no
  * WebAssembly tool and no extra dependency at run time: only this developer script does, and it
- * fetches `wabt` from npm on first use (hence `--allow-net --no-lock`: it is not in `deno.json`).
+ * fetches `wabt` from npm on first use (hence `-E --allow-net --no-lock`: it is not in `deno.json`).
  *
  * `--check` rebuilds in memory and exits 1 when a committed module is out of date.
  *
@@ -52,7 +52,7 @@ ${lines.join(" +\n")};
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
-    usage: "deno run -RW --allow-net --no-lock scripts/build_wasm.ts [--check]",
+    usage: "deno run -RWE --allow-net --no-lock scripts/build_wasm.ts [--check]",
     description: "Assemble mod/_wasm_*.wat into the generated base64 modules mod/_simd_*_bytes.ts.",
     flags: { check: { type: "boolean", help: "fail when a generated module is out of date" } },
   });
