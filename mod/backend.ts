@@ -251,9 +251,24 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
     const realCpus = os.cpus;
     if (threads > 1) os.cpus = () => [...realCpus(), ...realCpus()];
     let ok = false;
+    // Safeguard: should one of emscripten's eight pthread workers never report "loaded",
+    // initialisation would wait forever; fail with a clear message instead.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      ok = await tf.setBackend("wasm");
+      const init = tf.setBackend("wasm");
+      if (threads > 1) {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new ThreadedInitTimeout(INIT_TIMEOUT_MS)),
+            INIT_TIMEOUT_MS,
+          );
+        });
+        ok = await Promise.race([init, timeout]);
+      } else {
+        ok = await init;
+      }
     } finally {
+      clearTimeout(timer);
       os.cpus = realCpus;
       restoreBlob();
     }
@@ -262,6 +277,20 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
   }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean;
   return { name: "wasm", threads: tfwasm.getThreadsCount(), simd, native: null, kernelsPatched };
+}
+
+const INIT_TIMEOUT_MS = 30_000;
+
+/** The threaded wasm backend did not start; the process must exit (its workers are stuck). */
+export class ThreadedInitTimeout extends Error {
+  /** @param ms how long initialisation waited */
+  constructor(ms: number) {
+    super(
+      `wasm threads did not start within ${ms / 1000} s (a pthread worker hung); ` +
+        "run again, or set MGC_THREADS=1 for the single-threaded backend",
+    );
+    this.name = "ThreadedInitTimeout";
+  }
 }
 
 // --- wasm threads under Deno -------------------------------------------------------------------
@@ -291,6 +320,7 @@ function prepareThreads(): void {
   const dir = threadTempDir;
   const mainScript = join(dir, "main.cjs");
   const texts = new WeakMap<Blob, string>();
+  const workerFiles = new Map<string, string>();
   OriginalBlob = globalThis.Blob;
   originalCreateObjectURL = URL.createObjectURL;
   const Base = OriginalBlob;
@@ -309,8 +339,14 @@ function prepareThreads(): void {
   URL.createObjectURL = (obj: Blob): string => {
     const text = obj instanceof Base ? texts.get(obj) : undefined;
     if (text === undefined) return originalCreateObjectURL!(obj);
-    const path = join(dir, "worker.cjs");
-    writeFileSync(path, workerPreamble(mainScript) + text);
+    // Called once per pthread worker: write the file once, as rewriting it while an earlier
+    // worker still reads it let that worker start on an empty script and hang initialisation.
+    let path = workerFiles.get(text);
+    if (path === undefined) {
+      path = join(dir, `worker${workerFiles.size}.cjs`);
+      writeFileSync(path, workerPreamble(mainScript) + text);
+      workerFiles.set(text, path);
+    }
     return path;
   };
 }
