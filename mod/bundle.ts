@@ -211,14 +211,16 @@ async function readBundleJson<T>(dir: string, name: string): Promise<T> {
 }
 
 /**
- * Finds the best bundle under `modelsDir`: the highest `test_accuracy` among bundles trained on
- * `dataset` (GTZAN by default), falling back to the demo data's bundles when no GTZAN bundle
- * exists. Returns null when there is none.
+ * Finds the best bundle under `modelsDir` (its sub-folders and theirs, e.g. `models/<bundle>` and
+ * `models/demo/<bundle>`; hidden folders such as `.resume` are skipped): the highest
+ * `test_accuracy` (from `evaluation.json`; bundles without one rank last) among bundles trained on
+ * the first of `datasets` that has any: GTZAN's, else the demo data's. Ties go to the first path in
+ * code-point order. Returns null when there is none.
  *
  * @example
  * ```ts
  * import { findBestBundle } from "./bundle.ts";
- * const dir = await findBestBundle("models");
+ * const dir = await findBestBundle("models"); // e.g. "models/demo/Efficient_VGG_best_WITH_AUG"
  * ```
  */
 export async function findBestBundle(
@@ -226,32 +228,32 @@ export async function findBestBundle(
   datasets: readonly string[] = ["gtzan", "demo"],
 ): Promise<string | null> {
   const found: { dir: string; dataset: string; acc: number }[] = [];
-  let entries: Deno.DirEntry[] = [];
-  try {
-    for await (const e of Deno.readDir(modelsDir)) entries.push(e);
-  } catch {
-    return null;
-  }
-  entries = entries.filter((e) => e.isDirectory && !e.name.startsWith(".")).sort((a, b) =>
-    compareCodePoints(a.name, b.name)
-  );
-  for (const e of entries) {
-    const dir = join(modelsDir, e.name);
+  const visit = async (dir: string, depth: number): Promise<void> => {
     if (
-      !(await exists(join(dir, "preprocessing.json"))) || !(await exists(join(dir, "model.json")))
+      (await exists(join(dir, "preprocessing.json"))) && (await exists(join(dir, "model.json")))
     ) {
-      continue;
+      try {
+        const pre = await readJson<Preprocessing>(join(dir, "preprocessing.json"));
+        const ev = (await exists(join(dir, "evaluation.json")))
+          ? await readJson<BundleEvaluation>(join(dir, "evaluation.json"))
+          : null;
+        const acc = ev?.test_accuracy;
+        found.push({ dir, dataset: pre.dataset, acc: Number.isFinite(acc) ? acc! : -1 });
+      } catch { /* an unreadable bundle is not a candidate */ }
+      return;
     }
+    if (depth === 0) return;
+    const subs: string[] = [];
     try {
-      const pre = await readJson<Preprocessing>(join(dir, "preprocessing.json"));
-      const ev = (await exists(join(dir, "evaluation.json")))
-        ? await readJson<BundleEvaluation>(join(dir, "evaluation.json"))
-        : null;
-      found.push({ dir, dataset: pre.dataset, acc: ev?.test_accuracy ?? -1 });
+      for await (const e of Deno.readDir(dir)) {
+        if (e.isDirectory && !e.name.startsWith(".")) subs.push(e.name);
+      }
     } catch {
-      continue;
+      return;
     }
-  }
+    for (const name of subs.sort(compareCodePoints)) await visit(join(dir, name), depth - 1);
+  };
+  await visit(modelsDir, 2);
   for (const ds of datasets) {
     const best = found.filter((f) => f.dataset === ds).sort((a, b) => b.acc - a.acc)[0];
     if (best) return best.dir;

@@ -99,8 +99,11 @@ Deno.test("bundle: errors name what is missing or mismatched", async () => {
 Deno.test("findBestBundle: best GTZAN bundle by test accuracy, else demo, else null", async () => {
   await withTemp(async (dir) => {
     assertEquals(await findBestBundle(join(dir, "none")), null);
-    (await makeBundle(join(dir, "demo_a"), { dataset: "demo", testAccuracy: 0.9 })).dispose();
-    assertEquals(await findBestBundle(dir), join(dir, "demo_a"));
+    // Nested as the demo writes them (models/demo/<bundle>); hidden folders are not searched.
+    (await makeBundle(join(dir, "demo", "a"), { dataset: "demo", testAccuracy: 0.5 })).dispose();
+    (await makeBundle(join(dir, "demo", "b"), { dataset: "demo", testAccuracy: 0.9 })).dispose();
+    (await makeBundle(join(dir, ".resume", "c"), { dataset: "demo", testAccuracy: 1 })).dispose();
+    assertEquals(await findBestBundle(dir), join(dir, "demo", "b"));
     (await makeBundle(join(dir, "g1"), { dataset: "gtzan", testAccuracy: 0.6 })).dispose();
     (await makeBundle(join(dir, "g2"), { dataset: "gtzan", testAccuracy: 0.8 })).dispose();
     (await makeBundle(join(dir, "g3"), { dataset: "gtzan" })).dispose(); // no evaluation.json
