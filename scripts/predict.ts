@@ -85,7 +85,9 @@ async function main(): Promise<number> {
   const bundle = await loadBundle(modelDir);
   log(
     `model: ${bundle.dir} (${bundle.preprocessing.dataset}, ${bundle.labels.length} labels` +
-      (bundle.evaluation ? `, test accuracy ${bundle.evaluation.test_accuracy.toFixed(3)}` : "") +
+      (Number.isFinite(bundle.evaluation?.test_accuracy)
+        ? `, test accuracy ${bundle.evaluation!.test_accuracy.toFixed(3)}`
+        : "") +
       ")",
   );
   const options = { top, batchSize };
