@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { assertEquals, assertRejects } from "./_assert.ts";
 import { UserError } from "./cli.ts";
 import { DEMO, GTZAN, gtzanMissingMessage, listGtzan } from "./datasets.ts";
+import { featureShape } from "./features.ts";
 import { makeGenreTree } from "./_prepare_testutil.ts";
 
 const GENRES = ["rock", "blues", "jazz"]; // written unsorted: labels must come out sorted
@@ -81,6 +82,8 @@ Deno.test("GTZAN and demo configs: defaults and protocols", () => {
   assertEquals(GTZAN.defaultDataDir, "data/gtzan/genres");
   assertEquals(Object.keys(GTZAN.splits), ["random", "fault-filtered"]);
   assertEquals(GTZAN.scaler, "per-position");
-  assertEquals(DEMO.features, GTZAN.features);
+  // The demo keeps GTZAN's segments and window, with 64×64 images (1 + 65488 // 1024 = 64).
+  assertEquals({ ...DEMO.features, nMels: 128, hop: 512, frames: 128 }, { ...GTZAN.features });
+  assertEquals(featureShape(DEMO.features), [64, 64]);
   assertEquals(DEMO.defaultDataDir, "data/demo/genres");
 });

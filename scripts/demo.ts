@@ -22,15 +22,16 @@
 import { join } from "node:path";
 import { runAnalysis } from "../mod/analysis.ts";
 import { initBackend, shutdownBackend } from "../mod/backend.ts";
-import { intFlag, parseCli, runMain } from "../mod/cli.ts";
+import { intFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
+import { isModelName, type ModelName } from "../mod/models/mod.ts";
 import { DATASETS } from "../mod/datasets.ts";
 import { synthesizeDemoDataset } from "../mod/demo_data.ts";
-import { exists, listFilesSorted } from "../mod/fs.ts";
+import { exists, listFilesSorted, readJson } from "../mod/fs.ts";
 import { bundleEmbedding } from "../mod/pooled_features.ts";
 import { prepareDataset } from "../mod/prepare.ts";
 import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
 import { formatSeconds, log, Progress } from "../mod/progress.ts";
-import { GTZAN_TOURNAMENT } from "../mod/recipes.ts";
+import { DEMO_TOURNAMENT } from "../mod/recipes.ts";
 import { runTournament } from "../mod/tournament.ts";
 
 const SPEC = {
@@ -38,10 +39,15 @@ const SPEC = {
   description: "Synthetic data → setup → short tournament → analysis, in minutes on 2 cores.",
   flags: {
     clips: { type: "string", default: "12", help: "synthetic clips per class (30 s each)" },
-    epochs: { type: "string", default: "6", help: "epochs per model" },
-    segments: { type: "string", default: "4", help: "training segments per track (of 10)" },
+    epochs: { type: "string", default: "8", help: "epochs per model" },
+    segments: { type: "string", default: "3", help: "training segments per track (of 10)" },
     seed: { type: "string", default: "42", help: "seed of everything" },
     threads: { type: "string", help: "wasm threads (default: all cores)" },
+    models: {
+      type: "string",
+      default: DEMO_TOURNAMENT.models.join(","),
+      help: "comma-separated models",
+    },
     fresh: { type: "boolean", help: "regenerate the synthetic audio and the processed arrays" },
   },
 } as const;
@@ -59,6 +65,8 @@ async function main(): Promise<void> {
   const segments = intFlag(values, "segments", 1);
   const seed = intFlag(values, "seed");
   const fresh = values.fresh === true;
+  const models = String(values.models).split(",").map((m) => m.trim());
+  for (const m of models) if (!isModelName(m)) throw new UsageError(`--models: unknown "${m}"`);
 
   // 1. Synthetic audio (kept between runs unless --fresh or the clip count changed).
   const have = (await exists(AUDIO)) ? (await listFilesSorted(AUDIO)).length : 0;
@@ -71,7 +79,7 @@ async function main(): Promise<void> {
   } else log(`demo 1/4: reusing ${have} synthetic clips in ${AUDIO}`);
 
   // 2. The GTZAN setup, unchanged, on the synthetic folder.
-  if (fresh || have !== 10 * clips || !(await exists(join(PROCESSED, "manifest.json")))) {
+  if (fresh || have !== 10 * clips || !(await processedIsCurrent())) {
     log(`demo 2/4: GTZAN setup (split, segments, log-mel, scaler) → ${PROCESSED}`);
     await prepareDataset(DATASETS.demo!, { dataDir: AUDIO, out: PROCESSED, seed });
   } else log(`demo 2/4: reusing ${PROCESSED}`);
@@ -89,8 +97,8 @@ async function main(): Promise<void> {
   );
   const result = await runTournament({
     data: { ...data, parts: test },
-    recipe: GTZAN_TOURNAMENT,
-    models: GTZAN_TOURNAMENT.models,
+    recipe: DEMO_TOURNAMENT,
+    models: models as ModelName[],
     tags: ["WITH_AUG", "NO_AUG"],
     seeds: [seed],
     modelsDir: MODELS,
@@ -132,6 +140,14 @@ async function main(): Promise<void> {
     `predict: deno task predict ${AUDIO}/${wav} --model ${MODELS}/UNet_Audio_Classifier_best_WITH_AUG`,
   );
   shutdownBackend();
+}
+
+/** True when the processed folder exists and was made with the demo's current parameters. */
+async function processedIsCurrent(): Promise<boolean> {
+  const path = join(PROCESSED, "manifest.json");
+  if (!(await exists(path))) return false;
+  const manifest = await readJson<{ features?: unknown }>(path);
+  return JSON.stringify(manifest.features) === JSON.stringify(DATASETS.demo!.features);
 }
 
 function pct(x: number): string {
