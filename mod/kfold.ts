@@ -3,8 +3,9 @@
  *
  * - `grouped` (default): the train and validation parts of a processed split are pooled and cut
  *   into k folds over **tracks**, stratified by genre ({@linkcode stratifiedGroupKFold}), so the
- *   10 segments of a track are always on one side. Inside each fold, a stratified tenth of the
- *   training tracks is held back as the inner validation set that drives early stopping,
+ *   10 segments of a track are always on one side. Inside each fold, a tenth of the training
+ *   tracks (one fold of a stratified group 10-fold over them) is held back as the inner
+ *   validation set that drives early stopping,
  *   ReduceLROnPlateau and the choice of the best epoch; the held-out fold is scored once, with
  *   that checkpoint, at segment and track level. The scaler is **re-fitted in each fold** on the
  *   segments the model trains on: the stored arrays were scaled with the split's training scaler,
@@ -33,7 +34,7 @@ import { log } from "./progress.ts";
 import type { TrainRecipe } from "./recipes.ts";
 import { Rng } from "./rng.ts";
 import { type Scaler, ScalerFitter } from "./scaler.ts";
-import { type Fold, stratifiedGroupKFold, stratifiedSplit } from "./split.ts";
+import { type Fold, stratifiedGroupKFold } from "./split.ts";
 
 /** The two k-fold protocols. */
 export type KFoldProtocol = "grouped" | "seed-leaky";
@@ -164,8 +165,9 @@ export interface PlanOptions {
   /** Seed of the fold assignment and the inner validation draw (default 42). */
   seed?: number;
   /**
-   * `grouped` only: fraction of each fold's training tracks (stratified by genre) held back for
-   * early stopping and the choice of epoch (default 0.1). 0 selects on the held-out fold itself
+   * `grouped` only: fraction of each fold's training tracks held back for early stopping and the
+   * choice of epoch (default 0.1): one fold of a {@linkcode stratifiedGroupKFold} with
+   * `round(1 / innerVal)` folds over the training tracks. 0 selects on the held-out fold itself
    * (optimistic: the reported score then picked its own epoch).
    */
   innerVal?: number;
@@ -200,33 +202,27 @@ export function planFolds(
     }));
   }
   const innerVal = options.innerVal ?? 0.1;
-  if (!(innerVal >= 0 && innerVal < 1)) {
-    throw new RangeError(`inner validation fraction must be in [0, 1), got ${innerVal}`);
+  if (!(innerVal >= 0 && innerVal <= 0.5)) {
+    throw new RangeError(`inner validation fraction must be in [0, 0.5], got ${innerVal}`);
   }
   const folds = stratifiedGroupKFold(pool.y, pool.track, k, { seed });
   return folds.map((f, i) => {
     if (innerVal === 0) return { fold: i + 1, train: f.train, val: f.test, test: f.test };
-    // One label per training track (its first segment's), tracks in first-appearance order.
-    const tracks: number[] = [];
-    const label = new Map<number, number>();
-    for (const s of f.train) {
-      const t = pool.track[s]!;
-      if (!label.has(t)) {
-        label.set(t, pool.y[s]!);
-        tracks.push(t);
-      }
-    }
-    const parts = stratifiedSplit(tracks.map((t) => label.get(t)!), {
-      fractions: [1 - innerVal, innerVal, 0],
-      seed: new Rng(seed).derive(`inner-val-fold${i + 1}`).nextUint32(),
-    });
-    const held = new Set(tracks.filter((_, j) => parts[j] === "val"));
-    if (held.size === 0) {
+    // One fold of a StratifiedGroupKFold over the training segments with round(1 / innerVal)
+    // folds: whole tracks, genre shares kept across the set even when a genre has few tracks.
+    const sub = { y: f.train.map((s) => pool.y[s]!), track: f.train.map((s) => pool.track[s]!) };
+    const innerK = Math.max(2, Math.round(1 / innerVal));
+    const tracks = new Set(sub.track).size;
+    if (innerK > tracks) {
       throw new RangeError(
-        `fold ${i + 1}: an inner validation fraction of ${innerVal} of ${tracks.length} ` +
-          "training tracks is no track at all; raise it, or use 0 to select on the held-out fold",
+        `fold ${i + 1}: an inner validation fraction of ${innerVal} needs ${innerK} or more ` +
+          `training tracks, there are ${tracks}; raise it, or use 0 to select on the held-out fold`,
       );
     }
+    const inner = stratifiedGroupKFold(sub.y, sub.track, innerK, {
+      seed: new Rng(seed).derive(`inner-val-fold${i + 1}`).nextUint32(),
+    })[0]!;
+    const held = new Set(inner.test.map((j) => sub.track[j]!));
     return {
       fold: i + 1,
       train: f.train.filter((s) => !held.has(pool.track[s]!)),

@@ -158,12 +158,12 @@ Deno.test("grouped k-fold end to end: per-fold scaler fitted on the fold's unsca
   }
 });
 
-Deno.test("grouped folds: an inner validation of no track is an error, not an empty set", () => {
+Deno.test("grouped folds: more inner-validation folds than training tracks is an error", () => {
   const track = Int32Array.from({ length: 10 }, (_, i) => i);
   const y = Int32Array.from(track, (t) => t % 2);
   assertThrows(
     () => planFolds({ y, track }, { protocol: "grouped", k: 2, innerVal: 0.01 }),
     RangeError,
-    "is no track at all",
+    "needs 100 or more training tracks",
   );
 });

@@ -6,8 +6,8 @@
  * `--protocol grouped` (default): the train and val parts of the processed split are pooled and
  * cut into folds over **tracks**, stratified by genre; in each fold the scaler is re-fitted on
  * the segments the model trains on (the stored arrays are mapped back with the split's scaler
- * first), a stratified tenth of the training tracks (`--inner-val`) drives early stopping and the
- * choice of epoch, and the held-out tracks are scored once, per segment and per track. The
+ * first), a tenth of the training tracks (`--inner-val`; whole tracks, genres balanced) drives
+ * early stopping and the choice of epoch, and the held-out tracks are scored once, per segment and per track. The
  * original's settings otherwise (`KFOLD_RECIPE`): Lean UNet, Adam 1e-3, batch 16, ≤60 epochs,
  * EarlyStopping(val_accuracy, 10), ReduceLROnPlateau(val_loss, ×0.2, 5).
  *
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
   const protocol = choiceFlag(values, "protocol", KFOLD_PROTOCOLS);
   const k = intFlag(values, "folds", 2);
   const innerVal = numberFlag(values, "inner-val");
-  if (!(innerVal >= 0 && innerVal < 1)) {
-    throw new UsageError(`--inner-val: expected a fraction in [0, 1), got ${innerVal}`);
+  if (!(innerVal >= 0 && innerVal <= 0.5)) {
+    throw new UsageError(`--inner-val: expected a fraction in [0, 0.5], got ${innerVal}`);
   }
   if (flags.seeds.length > 1) throw new UsageError("--seeds: k-fold takes one --seed");
 
