@@ -435,11 +435,15 @@ export interface KFoldOptions extends
   /** Model (default the recipe's first). */
   model?: ModelName;
   recipe: Readonly<TrainRecipe>;
-  /** Folder for the fold bundles (`<modelsDir>/kfold_<protocol>/…_fold<N>/`). */
+  /**
+   * Folder for the fold bundles (`<modelsDir>/kfold/<protocol>/…_fold<N>/`, each with its own
+   * scaler; their `evaluation.json` scores a held-out fold, not a test split, so they sit below
+   * the level where the best-bundle search looks).
+   */
   modelsDir: string;
   /**
    * Folder for the two CSVs and `run_kfold.json`; per-fold logs, predictions and results go to
-   * `<reportsDir>/kfold_<protocol>/`.
+   * `<reportsDir>/kfold/<protocol>/`.
    */
   reportsDir: string;
   /** Extra metadata for `run_kfold.json`. */
@@ -493,7 +497,7 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
   const unscaled = protocol === "grouped" ? data.scaler.invert(pool.x, pool.x) : null;
   const rows: FoldRow[] = [];
   let interrupted = false;
-  const foldReports = join(opts.reportsDir, `kfold_${protocol}`);
+  const foldReports = join(opts.reportsDir, "kfold", protocol);
   for (const plan of plans) {
     if (opts.signal?.aborted) {
       interrupted = true;
@@ -518,7 +522,7 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
       seed,
       recipe,
       augment: false,
-      modelsDir: join(opts.modelsDir, `kfold_${protocol}`),
+      modelsDir: join(opts.modelsDir, "kfold", protocol),
       reportsDir: foldReports,
       split: `kfold-${protocol}-fold${plan.fold}`,
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),

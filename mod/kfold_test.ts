@@ -138,7 +138,7 @@ Deno.test("grouped k-fold end to end: per-fold scaler fitted on the fold's unsca
     const plans = planFolds(pool, { protocol: "grouped", k: 3, seed: 42, innerVal: 0.25 });
     const D = 64;
     for (const p of plans) {
-      const bundle = join(models, "kfold_grouped", `Lean_UNet_best_KFOLD_GROUPED_fold${p.fold}`);
+      const bundle = join(models, "kfold", "grouped", `Lean_UNet_best_KFOLD_GROUPED_fold${p.fold}`);
       const mean = (await readNpy(join(bundle, "scaler_mean.npy"))).data as Float64Array;
       for (const j of [0, 9, 37, 63]) {
         const want = p.train.reduce((a, i) => a + unscaled[i * D + j]!, 0) / p.train.length;

@@ -18,8 +18,8 @@
  * Reads: `data/processed/gtzan/random/` (from `deno task gtzan:setup`).
  * Writes, in `reports/`: `kfold_cv_unet_gtzan.csv` (segment- and track-level mean, std with
  * ddof 0 and 1, min, max), `kfold_cv_unet_gtzan_folds.csv` (one row per fold), `run_kfold.json`
- * (fold membership, settings), and per fold `kfold_<protocol>/log_*`, `predictions_*`, `runs/*`;
- * bundles in `models/kfold_<protocol>/Lean_UNet_best_KFOLD_<PROTOCOL>_fold<N>/` (each with its
+ * (fold membership, settings), and per fold `kfold/<protocol>/log_*`, `predictions_*`, `runs/*`;
+ * bundles in `models/kfold/<protocol>/Lean_UNet_best_KFOLD_<PROTOCOL>_fold<N>/` (each with its
  * own scaler).
  *
  * @module
