@@ -135,16 +135,19 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
  */
 export function shutdownBackend(exitCode = 0): void {
   const threaded = current?.name === "wasm" && current.threads > 1;
-  if (threadTempDir !== null) {
-    try {
-      rmSync(threadTempDir, { recursive: true, force: true });
-    } catch { /* best effort */ }
-    threadTempDir = null;
-  }
+  removeThreadTempDir();
   if (threaded) {
     // The emscripten pthread workers cannot be joined from JavaScript: end the process.
     Deno.exit(exitCode);
   }
+}
+
+function removeThreadTempDir(): void {
+  if (threadTempDir === null) return;
+  try {
+    rmSync(threadTempDir, { recursive: true, force: true });
+  } catch { /* best effort */ }
+  threadTempDir = null;
 }
 
 /** The backend info of the last {@linkcode initBackend}, or null before it. */
@@ -271,6 +274,8 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
       clearTimeout(timer);
       os.cpus = realCpus;
       restoreBlob();
+      // Every pthread worker has read its script once initialisation is over.
+      if (ok) removeThreadTempDir();
     }
     if (!ok) throw new Error("the wasm backend failed to initialise");
     await tf.ready();
