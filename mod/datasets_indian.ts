@@ -14,7 +14,8 @@
  */
 import { join } from "node:path";
 import { UserError } from "./cli.ts";
-import { type DatasetConfig, type DatasetListing, listClassFolders } from "./datasets.ts";
+import { listClassFolders } from "./class_folders.ts";
+import type { DatasetConfig, DatasetListing } from "./datasets.ts";
 import { INDIAN_FEATURES } from "./features.ts";
 
 /** The five classes of the published dataset, in label order. */
