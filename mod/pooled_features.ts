@@ -193,7 +193,8 @@ export function bundleEmbedding(options: {
   return async (champion) => {
     const modelDir = await findRunBundle(options.modelsDir, champion.model, champion.tag);
     if (modelDir === null) {
-      return `no bundle for ${champion.model} ${champion.tag} under ${options.modelsDir}`;
+      const plain = join(options.modelsDir, `${champion.model}_best_${champion.tag}`);
+      return `no bundle ${plain}/model.json (nor a ${plain}_seed<N> one)`;
     }
     const src = await pooledFeatureSource({
       modelDir,
