@@ -33,6 +33,8 @@ export interface MakeBundleOptions {
   /** Default: a per-position scaler with mean -40 dB and std 20 dB everywhere. */
   scaler?: Scaler;
   dataset?: string;
+  /** Split protocol recorded in `preprocessing.json` (default "random"). */
+  split?: string;
   /** Written as `evaluation.json` when given. */
   testAccuracy?: number;
   seed?: number;
@@ -63,7 +65,7 @@ export async function makeBundle(
   await saveModelDir(model, dir, {
     extraFiles: bundleFiles({
       dataset: options.dataset ?? "demo",
-      split: "random",
+      split: options.split ?? "random",
       features: { ...features },
       scaler,
       labels,

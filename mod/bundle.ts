@@ -215,7 +215,8 @@ async function readBundleJson<T>(dir: string, name: string): Promise<T> {
  * `models/demo/<bundle>`; hidden folders such as `.resume` are skipped): the highest
  * `test_accuracy` (from `evaluation.json`; bundles without one rank last) among bundles trained on
  * the first of `datasets` that has any: GTZAN's, else the demo data's. Ties go to the first path in
- * code-point order. Returns null when there is none.
+ * code-point order. Bundles of k-fold runs (split `kfold-…`) are never chosen. Returns null when
+ * there is none.
  *
  * @example
  * ```ts
@@ -238,7 +239,10 @@ export async function findBestBundle(
           ? await readJson<BundleEvaluation>(join(dir, "evaluation.json"))
           : null;
         const acc = ev?.test_accuracy;
-        found.push({ dir, dataset: pre.dataset, acc: Number.isFinite(acc) ? acc! : -1 });
+        // A k-fold bundle's evaluation scores a held-out fold, not the test split: never "best".
+        if (!String(pre.split).startsWith("kfold")) {
+          found.push({ dir, dataset: pre.dataset, acc: Number.isFinite(acc) ? acc! : -1 });
+        }
       } catch { /* an unreadable bundle is not a candidate */ }
       return;
     }

@@ -108,6 +108,14 @@ Deno.test("findBestBundle: best GTZAN bundle by test accuracy, else demo, else n
     (await makeBundle(join(dir, "g2"), { dataset: "gtzan", testAccuracy: 0.8 })).dispose();
     (await makeBundle(join(dir, "g3"), { dataset: "gtzan" })).dispose(); // no evaluation.json
     assertEquals(await findBestBundle(dir), join(dir, "g2"));
+    // A k-fold bundle scores a held-out fold, not the test split: never picked.
+    (await makeBundle(join(dir, "kf"), {
+      dataset: "gtzan",
+      split: "kfold-grouped-fold1",
+      testAccuracy: 1,
+    }))
+      .dispose();
+    assertEquals(await findBestBundle(dir), join(dir, "g2"));
   });
 });
 
