@@ -165,26 +165,26 @@ export const GTZAN: DatasetConfig = {
 };
 
 /**
- * The demo's features: GTZAN's segments (10 × 65,488 samples) and STFT window, with 64 mel bands
- * and hop 1024, so images are 64×64: a quarter of GTZAN's pixels, so that `deno task demo` trains
+ * The demo's features: GTZAN's segments (10 × 65,488 samples) and STFT window, with 32 mel bands
+ * and hop 2048, so images are 32×32: 1/16 of GTZAN's pixels, so that `deno task demo` trains
  * three CNNs twice in minutes on two cores. Run `gtzan:setup --data-dir data/demo/genres` for
  * GTZAN-sized arrays of the same clips.
  */
 export const DEMO_FEATURES: Readonly<FeatureConfig> = Object.freeze({
   ...GTZAN_FEATURES,
-  nMels: 64,
-  hop: 1024,
-  frames: 64,
+  nMels: 32,
+  hop: 2048,
+  frames: 32,
 });
 
 /**
  * The synthetic demo data (`deno task demo:data`): the same pipeline as GTZAN, a small generated
- * tree in GTZAN's layout, 64×64 images ({@linkcode DEMO_FEATURES}).
+ * tree in GTZAN's layout, 32×32 images ({@linkcode DEMO_FEATURES}).
  */
 export const DEMO: DatasetConfig = {
   ...GTZAN,
   name: "demo",
-  description: "synthetic genre-like demo clips (deno task demo:data), 64 mels × 64 frames",
+  description: "synthetic genre-like demo clips (deno task demo:data), 32 mels × 32 frames",
   features: DEMO_FEATURES,
   defaultDataDir: "data/demo/genres",
   processedRoot: "data/processed/demo",

@@ -82,8 +82,8 @@ Deno.test("GTZAN and demo configs: defaults and protocols", () => {
   assertEquals(GTZAN.defaultDataDir, "data/gtzan/genres");
   assertEquals(Object.keys(GTZAN.splits), ["random", "fault-filtered"]);
   assertEquals(GTZAN.scaler, "per-position");
-  // The demo keeps GTZAN's segments and window, with 64×64 images (1 + 65488 // 1024 = 64).
+  // The demo keeps GTZAN's segments and window, with 32×32 images (1 + 65488 // 2048 = 32).
   assertEquals({ ...DEMO.features, nMels: 128, hop: 512, frames: 128 }, { ...GTZAN.features });
-  assertEquals(featureShape(DEMO.features), [64, 64]);
+  assertEquals(featureShape(DEMO.features), [32, 32]);
   assertEquals(DEMO.defaultDataDir, "data/demo/genres");
 });

@@ -7,8 +7,9 @@
  * the embedded synthetic dataset (genre-like clips generated from a seed: not music, not GTZAN):
  *
  * 1. `demo:data`: synthesise 10 classes × `--clips` clips of 30 s in GTZAN's folder layout;
- * 2. `gtzan:setup` on it: file-level stratified 60/20/20 split, 10 segments of 65,488 samples
- *    per clip, 128×128 log-mel, train-only per-position scaler;
+ * 2. the GTZAN setup pipeline on it: file-level stratified 60/20/20 split, 10 segments of
+ *    65,488 samples per clip, log-mel (32×32 for the demo: `DEMO_FEATURES`), train-only
+ *    per-position scaler;
  * 3. a short tournament: Efficient_VGG, ResSE_AudioCNN and UNet_Audio_Classifier, with and
  *    without SpecAugment, scored at segment and track level on the untouched test split;
  * 4. the final analysis: tables, figures and `reports/demo/index.html`.
@@ -38,9 +39,9 @@ const SPEC = {
   usage: "deno task demo [flags]",
   description: "Synthetic data → setup → short tournament → analysis, in minutes on 2 cores.",
   flags: {
-    clips: { type: "string", default: "12", help: "synthetic clips per class (30 s each)" },
-    epochs: { type: "string", default: "8", help: "epochs per model" },
-    segments: { type: "string", default: "3", help: "training segments per track (of 10)" },
+    clips: { type: "string", default: "20", help: "synthetic clips per class (30 s each)" },
+    epochs: { type: "string", default: "7", help: "epochs per model" },
+    segments: { type: "string", default: "4", help: "training segments per track (of 10)" },
     seed: { type: "string", default: "42", help: "seed of everything" },
     threads: { type: "string", help: "wasm threads (default: all cores)" },
     models: {
@@ -135,10 +136,9 @@ async function main(): Promise<void> {
   console.log(`\nreport:  ${analysis.indexPath}`);
   console.log(`tables:  ${REPORTS}/training_summary_{WITH_AUG,NO_AUG}.csv and ${REPORTS}/tables/`);
   console.log(`models:  ${MODELS}/<Model>_best_<TAG>/ (self-describing bundles)`);
-  const wav = (await listFilesSorted(AUDIO))[0];
-  console.log(
-    `predict: deno task predict ${AUDIO}/${wav} --model ${MODELS}/UNet_Audio_Classifier_best_WITH_AUG`,
-  );
+  // A clip of the test split: no model saw it during training.
+  const testFile = full.manifest.files.find((f) => f.split === "test" && f.status === "ok");
+  if (testFile) console.log(`predict: deno task predict ${join(AUDIO, testFile.path)}`);
   shutdownBackend();
 }
 
