@@ -191,6 +191,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     miss("run.json (run metadata: seeds, split, backend, versions, data manifest hash)");
   }
 
+  // The tournament's data: GTZAN, or the synthetic demo set (never to be mistaken for GTZAN).
+  const main = tournamentLabel(runJson);
   const runs: RunRow[] = [];
   for (const tag of GTZAN_TAGS) {
     const f = `training_summary_${tag}.csv`;
@@ -210,7 +212,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   // ---- Leaderboard and champion --------------------------------------------------------------
   const champion = pickChampion(gtzan);
   if (groups.length) {
-    tables.push(leaderboardTable(groups, champion));
+    tables.push(leaderboardTable(groups, champion, main));
   } else miss("any training summary: no leaderboard, no champion");
 
   const metaBlocks: HtmlBlock[] = [];
@@ -275,10 +277,11 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       ...(x.test.mean !== null ? [accBar(x, "segment", x.test)] : []),
       ...(x.track.mean !== null ? [accBar(x, "track", x.track)] : []),
     ]);
+    const shown = ds === "GTZAN" ? main : ds;
     figures.push({
       name: `model_comparison_${ds.toLowerCase()}`,
-      spec: modelComparisonSpec(bars, `${ds}: test accuracy per model`),
-      caption: `${ds}: test accuracy per model and tag, segment and track level` +
+      spec: modelComparisonSpec(bars, `${shown}: test accuracy per model`),
+      caption: `${shown}: test accuracy per model and tag, segment and track level` +
         (g.some((x) => x.n > 1) ? " (mean ± 1 std over seeds)." : " (one seed)."),
       section: ds === "GTZAN" ? "leaderboard" : "other",
     });
@@ -302,7 +305,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
         accuracy: g.test.mean!,
         latencyMs: g.latency,
       }))),
-      caption: "WP2: parameters vs GTZAN test accuracy; point area = inference latency.",
+      caption: `WP2: parameters vs ${main} test accuracy; point area = inference latency.`,
       section: "wp2",
     });
   }
@@ -480,13 +483,6 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   if (runJson) metaBlocks.push(...tableBlock("run_metadata"));
   else metaBlocks.push({ kind: "text", text: "run.json was not found: no run metadata." });
   sections.push({
-    id: "metadata",
-    title: "Run metadata",
-    howToRead:
-      "Seeds, data split, backend, library versions and the SHA-256 of the processed-data manifest, as recorded by the experiments (run.json). Two reports with the same manifest hash were computed on the same data.",
-    blocks: metaBlocks,
-  });
-  sections.push({
     id: "missing",
     title: "Missing inputs",
     howToRead:
@@ -555,14 +551,24 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       : [{ kind: "text", text: "No results for other datasets or k-fold runs were found." }],
   });
 
+  // Run metadata last: the results come first, the provenance below them.
+  sections.push({
+    id: "metadata",
+    title: "Run metadata",
+    howToRead:
+      "Seeds, data split, backend, library versions and the SHA-256 of the processed-data manifest, as recorded by the experiments (run.json). Two reports with the same manifest hash were computed on the same data.",
+    blocks: metaBlocks,
+  });
+
   const html = buildIndexHtml({
     title: "Reproducible MGC: results",
     subtitle: `Generated from ${dir} by scripts/final_analysis.ts. ` +
       (champion
-        ? `Champion: ${champion.model} (${champion.tag}), GTZAN test accuracy ${
+        ? `Champion: ${champion.model} (${champion.tag}), ${main} test accuracy ${
           (100 * champion.testAccuracy).toFixed(2)
         }%${champion.seeds > 1 ? ` (mean of ${champion.seeds} seeds)` : ""}.`
-        : "No champion (no GTZAN results)."),
+        : "No champion (no GTZAN results).") +
+      (main === "GTZAN" ? "" : ` ${main}: these results prove the pipeline, not the science.`),
     sections,
   });
   const indexPath = join(out, "index.html");
@@ -725,7 +731,19 @@ function col(key: string, label: string, format: ColumnFormat = "text"): Column 
   return { key, label, format };
 }
 
-function leaderboardTable(groups: Group[], champion: AnalysisResult["champion"]): Table {
+/** "GTZAN", or "Demo (synthetic)" when run.json says the tournament ran on the demo data. */
+function tournamentLabel(runJson: Record<string, unknown> | null): string {
+  const data = runJson?.data as { dataset?: { name?: unknown } } | undefined;
+  return runJson?.synthetic_data === true || data?.dataset?.name === "demo"
+    ? "Demo (synthetic)"
+    : "GTZAN";
+}
+
+function leaderboardTable(
+  groups: Group[],
+  champion: AnalysisResult["champion"],
+  main = "GTZAN",
+): Table {
   const order = ["GTZAN", ...OTHER_DATASETS];
   const sorted = [...groups].sort((a, b) =>
     order.indexOf(a.dataset) - order.indexOf(b.dataset) ||
@@ -751,7 +769,7 @@ function leaderboardTable(groups: Group[], champion: AnalysisResult["champion"])
       champion && g.dataset === "GTZAN" && g.model === champion.model && g.tag === champion.tag
         ? "★"
         : "",
-      g.dataset,
+      g.dataset === "GTZAN" ? main : g.dataset,
       g.model,
       g.tag,
       g.n,
@@ -763,7 +781,8 @@ function leaderboardTable(groups: Group[], champion: AnalysisResult["champion"])
       g.params,
     ]),
     note: "Accuracies are fractions in the CSV and percentages here; std is the sample standard " +
-      "deviation over seeds (empty with one seed). ★ = champion (best mean GTZAN test accuracy).",
+      "deviation over seeds (empty with one seed). ★ = champion (best mean " + main +
+      " test accuracy).",
   };
 }
 

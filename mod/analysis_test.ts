@@ -203,3 +203,22 @@ Deno.test("stat: mean and sample std over seeds", () => {
   assertEquals(stat([0.5]).std, null);
   assertEquals(GENRES.length, 10);
 });
+
+Deno.test("runAnalysis labels demo results as synthetic, never as GTZAN", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mgc_analysis_demo_" });
+  try {
+    await writeReportsFixture(dir);
+    await Deno.writeTextFile(
+      join(dir, "run.json"),
+      JSON.stringify({ data: { dataset: { name: "demo" } }, synthetic_data: true }),
+    );
+    const r = await runAnalysis({ reportsDir: dir, useCache: false, log: () => {} });
+    const board = await Deno.readTextFile(join(dir, "tables", "leaderboard.csv"));
+    assert(board.includes("Demo (synthetic)") && !board.includes("GTZAN,"), board);
+    const html = await Deno.readTextFile(r.indexPath);
+    assert(html.includes("Demo (synthetic) test accuracy"));
+    assert(html.includes("prove the pipeline, not the science"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
