@@ -16,10 +16,10 @@
  *
  * @module
  */
-import { intFlag, parseCli, runMain } from "../mod/cli.ts";
-import { defaultOut } from "../mod/datasets.ts";
+import { parseCli, runMain } from "../mod/cli.ts";
 import { INDIAN } from "../mod/datasets_indian.ts";
 import { prepareDataset } from "../mod/prepare.ts";
+import { readSetupFlags, setupFlags } from "../mod/setup_cli.ts";
 import { setupSummary } from "../mod/setup_summary.ts";
 
 async function main(): Promise<void> {
@@ -27,29 +27,14 @@ async function main(): Promise<void> {
     usage: "deno task indian:setup [--data-dir DIR] [--seed N] [--out DIR] [--workers N]",
     description: "Decode the Indian music genre clips, cut 10 × 3.0 s segments, compute 128×64 " +
       "log-mels, split whole files 60/20/20, fit the scaler on train only and write the arrays.",
-    flags: {
-      "data-dir": {
-        type: "string",
-        default: INDIAN.defaultDataDir,
-        help: "folder holding genrenew/<class>/<file>.{mp3,wav} (or genrenew/ itself)",
-      },
-      seed: { type: "string", default: "42", help: "seed of the split" },
-      out: { type: "string", help: "output folder (default data/processed/indian/random)" },
-      workers: {
-        type: "string",
-        default: String(navigator.hardwareConcurrency),
-        help: "extraction workers (0 = main thread)",
-      },
-    },
+    flags: setupFlags(
+      INDIAN,
+      "random",
+      "folder holding genrenew/<class>/<file>.{mp3,wav} (or genrenew/ itself)",
+    ),
   });
-  const seed = intFlag(values, "seed");
-  const workers = intFlag(values, "workers", 0);
   const r = await prepareDataset(INDIAN, {
-    dataDir: values["data-dir"] as string,
-    split: "random",
-    seed,
-    out: (values.out as string | undefined) ?? defaultOut(INDIAN, "random"),
-    workers,
+    ...readSetupFlags(values, INDIAN, "random"),
     createdBy: "scripts/04_setup_indian.ts",
   });
   console.log(

@@ -17,10 +17,10 @@
  *
  * @module
  */
-import { intFlag, parseCli, runMain } from "../mod/cli.ts";
-import { defaultOut } from "../mod/datasets.ts";
+import { parseCli, runMain } from "../mod/cli.ts";
 import { TABLA } from "../mod/datasets_tabla.ts";
 import { prepareDataset } from "../mod/prepare.ts";
+import { readSetupFlags, setupFlags } from "../mod/setup_cli.ts";
 import { setupSummary } from "../mod/setup_summary.ts";
 
 async function main(): Promise<void> {
@@ -28,29 +28,14 @@ async function main(): Promise<void> {
     usage: "deno task tabla:setup [--data-dir DIR] [--seed N] [--out DIR] [--workers N]",
     description: "Decode the tabla clips, compute one 128×130 log-mel per clip, split whole " +
       "clips 80/10/10 per taal, fit a per-mel scaler on train only and write the arrays.",
-    flags: {
-      "data-dir": {
-        type: "string",
-        default: TABLA.defaultDataDir,
-        help: "folder holding wavfiles/*.wav and file_name.csv (or wavfiles/ itself)",
-      },
-      seed: { type: "string", default: "42", help: "seed of the split" },
-      out: { type: "string", help: "output folder (default data/processed/tabla/random)" },
-      workers: {
-        type: "string",
-        default: String(navigator.hardwareConcurrency),
-        help: "extraction workers (0 = main thread)",
-      },
-    },
+    flags: setupFlags(
+      TABLA,
+      "random",
+      "folder holding wavfiles/*.wav and file_name.csv (or wavfiles/ itself)",
+    ),
   });
-  const seed = intFlag(values, "seed");
-  const workers = intFlag(values, "workers", 0);
   const r = await prepareDataset(TABLA, {
-    dataDir: values["data-dir"] as string,
-    split: "random",
-    seed,
-    out: (values.out as string | undefined) ?? defaultOut(TABLA, "random"),
-    workers,
+    ...readSetupFlags(values, TABLA, "random"),
     createdBy: "scripts/05_setup_tabla.ts",
   });
   console.log(setupSummary(r, { title: "Tabla taalas", unit: "clips" }).join("\n"));
