@@ -35,7 +35,7 @@ export interface LabelProbability {
 }
 
 /** One segment of the per-segment timeline. */
-export interface SegmentPrediction {
+export interface TimelineSegment {
   /** 0-based segment index. */
   index: number;
   /** Start of the segment in the clip, seconds. */
@@ -63,7 +63,7 @@ export interface TrackPrediction {
   /** The `k` most probable labels, most probable first. */
   top: LabelProbability[];
   /** Per-segment timeline. */
-  segments: SegmentPrediction[];
+  segments: TimelineSegment[];
   /** True when audio was zero-padded to fill a segment (a clip shorter than one segment). */
   padded: boolean;
   /** Duration of the decoded clip, seconds. */
@@ -195,7 +195,7 @@ export async function predictAudio(
   const sr = cfg.sampleRate;
   const n = audio.samples.length;
   const mean = new Float64Array(c);
-  const segments: SegmentPrediction[] = [];
+  const segments: TimelineSegment[] = [];
   for (let s = 0; s < input.segments; s++) {
     const row = probs.subarray(s * c, (s + 1) * c);
     for (let j = 0; j < c; j++) mean[j]! += row[j]!;
@@ -450,6 +450,6 @@ function bar(p: number, width = 24): string {
   return "█".repeat(full) + (part ? "▏▎▍▌▋▊▉"[part - 1]! : "");
 }
 
-function timeRange(s: SegmentPrediction): string {
+function timeRange(s: TimelineSegment): string {
   return `${s.start_s.toFixed(2)}–${s.end_s.toFixed(2)} s`;
 }
