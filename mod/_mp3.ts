@@ -2,12 +2,15 @@
  * MPEG audio (Layer I/II/III, i.e. MP3) decoding with the npm `mpg123-decoder` package (libmpg123
  * compiled to wasm, MIT, gapless: the LAME encoder delay and padding are removed when the file
  * carries a LAME/Xing tag). The decoder always returns two channels; the file's own channel
- * count is read from the first frame header.
+ * count is read from the first frame header. The decoder module (its wasm included) is loaded on
+ * the first MP3 decoded, so programs and workers that never meet one do not pay for it.
  *
  * @module
  */
-import { MPEGDecoder } from "mpg123-decoder";
 import { AudioDecodeError, type MonoAudio } from "./_audio_common.ts";
+
+/** The `mpg123-decoder` module, imported on first use. */
+let decoderModule: Promise<typeof import("mpg123-decoder")> | undefined;
 
 /** Bytes fed to the decoder at a time when only the first frames are wanted. */
 const CHUNK = 1 << 16;
@@ -85,6 +88,7 @@ export async function decodeMp3(
   if (!first) throw new AudioDecodeError(file, "no MPEG audio frame header found");
   const channels = first.channels;
   const maxFrames = Math.floor(maxSeconds * first.rate);
+  const { MPEGDecoder } = await (decoderModule ??= import("mpg123-decoder"));
   const decoder = new MPEGDecoder();
   const left: Float32Array[] = [];
   const right: Float32Array[] = [];

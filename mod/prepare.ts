@@ -5,18 +5,23 @@
  *    before anything random. A file's index in this list is its track id.
  * 2. **Split** at file level with the chosen protocol and seed, so every example of a file lands in
  *    the file's part.
- * 3. **Extract** in parallel: a pool of Deno Workers reads, hashes, decodes and turns each file into
- *    log-mel examples and posts them back (buffer transferred). The main thread consumes results in
- *    file order, whatever order they finish in, so outputs are deterministic. At most
- *    `4 × workers` files are in flight or waiting, so raw audio is never held for all files.
- *    Examples of each part are kept unscaled: in memory when the dataset fits
- *    `memoryBudgetBytes`, else streamed to a temporary file. Training examples also feed a
- *    streaming float64 scaler fit as they arrive.
- * 4. **Scale** each part with the scaler fitted on the training part only, block by block, into
- *    `X_{train,val,test}.npy` (float32, `(N, mels, frames, 1)`), with `y_*.npy` and `track_*.npy`
- *    (int32), the scaler, `labels.json` and `manifest.json` (every input file → part, examples,
- *    skip reason, sha256; all parameters; versions). `run.json` holds what differs between runs
- *    (time, worker count); everything else is byte-identical for the same inputs and seed.
+ * 3. **Extract** in parallel: a pool of Deno Workers (started before the listing, so their start-up
+ *    overlaps it) reads, hashes, decodes and turns each file into log-mel examples and posts them
+ *    back (buffer transferred). The training files are processed first, then val, then test, each
+ *    in file order; the main thread consumes results in that order, whatever order they finish
+ *    in, so outputs are deterministic. At most `4 × workers` files are in flight or waiting, so
+ *    raw audio is never held for all files. Training examples feed a streaming float64 scaler fit
+ *    and are kept unscaled (in memory when they fit `memoryBudgetBytes`, else in a temporary
+ *    file).
+ * 4. **Scale** with the scaler fitted on the training part only. It is final once the last
+ *    training file is in: from then on val and test examples are scaled and appended to
+ *    `X_{val,test}.npy` as they arrive, while the kept training examples are scaled into
+ *    `X_train.npy` alongside (float32, `(N, mels, frames, 1)`), so scaling and writing overlap
+ *    extraction. Also written: `y_*.npy` and `track_*.npy` (int32, file order within each part),
+ *    the scaler, `labels.json` and `manifest.json` (every input file → part, examples, skip
+ *    reason, sha256; all parameters; versions; in file order, as are the skip warnings).
+ *    `run.json` holds what differs between runs (time, worker count); everything else is
+ *    byte-identical for the same inputs and seed.
  * 5. **Publish atomically**: all of it is written into a temporary folder beside `out`, which is
  *    then renamed into place; a failed run removes its temporary folder and leaves `out` as it was.
  *
@@ -30,7 +35,7 @@ import {
   defaultOut,
   type SplitProtocol,
 } from "./datasets.ts";
-import { featureShape } from "./features.ts";
+import { type FeatureConfig, featureShape } from "./features.ts";
 import { compareCodePoints, exists, writeJsonAtomic } from "./fs.ts";
 import { NpyWriter, writeNpyAtomic } from "./npy.ts";
 import { log, Progress } from "./progress.ts";
@@ -63,7 +68,7 @@ export interface PrepareOptions {
   seed?: number;
   /** Worker threads (default `navigator.hardwareConcurrency`; 0 = extract in this thread). */
   workers?: number;
-  /** Keep unscaled examples in memory up to this many bytes, else stream to disk (default 2 GiB). */
+  /** Keep unscaled training examples in memory up to this many bytes, else on disk (2 GiB). */
   memoryBudgetBytes?: number;
   /** Progress lines on stderr (default true). */
   progress?: boolean;
@@ -125,7 +130,10 @@ export interface PrepareResult {
   store: "memory" | "disk";
   /** Wall time of the whole run, seconds. */
   seconds: number;
-  /** Wall time per phase (list + split, extract + fit, scale + write, publish), seconds. */
+  /**
+   * Wall time per phase, seconds: list + split, extract (+ fit, and the scaling and writing that
+   * overlap it), scale (what is left of scaling and writing after the last file), publish.
+   */
   phases: { list: number; extract: number; scale: number; publish: number };
 }
 
@@ -273,21 +281,49 @@ class DiskStore implements RowStore {
 }
 
 /**
- * Runs `jobs` on `workers` Deno Workers (or in this thread when 0) and hands the results to
- * `consume` strictly in job order. At most `window` jobs are dispatched beyond the next one to
- * consume, so memory stays bounded whatever the completion order.
+ * The extraction workers. They are started before the file list is read, so their start-up
+ * (module loading, compiling) overlaps listing and splitting.
+ */
+class WorkerPool {
+  readonly workers: Worker[] = [];
+  /** Set when a worker fails before {@linkcode runOrdered} takes over its error reporting. */
+  error: Error | null = null;
+  onError: (e: Error) => void = (e) => (this.error ??= e);
+
+  constructor(size: number, init: Extract<ToWorker, { type: "init" }>) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL("./_prepare_worker.ts", import.meta.url), { type: "module" });
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        this.onError(new Error(`extraction worker failed: ${e.message}`));
+      };
+      w.postMessage(init);
+      this.workers.push(w);
+    }
+  }
+
+  terminate(): void {
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/**
+ * Runs `jobs` on the pool's workers (or in this thread when there is no pool) and hands the
+ * results to `consume` strictly in job order. At most `4 × workers` jobs are dispatched beyond the
+ * next one to consume, so memory stays bounded whatever the completion order.
  */
 async function runOrdered(
   jobs: PrepareJob[],
-  init: Extract<ToWorker, { type: "init" }>,
-  workers: number,
+  features: FeatureConfig,
+  pool: WorkerPool | null,
   consume: (r: PrepareFileResult) => Promise<void>,
 ): Promise<void> {
-  if (workers === 0) {
-    for (const job of jobs) await consume(await processFile(job, init.features));
+  if (!pool) {
+    for (const job of jobs) await consume(await processFile(job, features));
     return;
   }
-  const window = workers * 4;
+  if (pool.error) throw pool.error;
+  const window = pool.workers.length * 4;
   const pending = new Map<number, PrepareFileResult>();
   const waiters = new Map<number, (r: PrepareFileResult) => void>();
   let fatal: Error | null = null;
@@ -296,8 +332,7 @@ async function runOrdered(
   failed.catch(() => {});
   let dispatched = 0;
   let next = 0;
-  const idle: Worker[] = [];
-  const pool: Worker[] = [];
+  const idle: Worker[] = [...pool.workers];
   const dispatch = (): void => {
     while (idle.length && dispatched < jobs.length && dispatched < next + window) {
       const w = idle.pop()!;
@@ -308,51 +343,40 @@ async function runOrdered(
     fatal ??= e;
     failAll(fatal);
   };
-  try {
-    for (let i = 0; i < Math.min(workers, jobs.length); i++) {
-      const w = new Worker(new URL("./_prepare_worker.ts", import.meta.url), { type: "module" });
-      pool.push(w);
-      w.onmessage = (e: MessageEvent<FromWorker>) => {
-        const msg = e.data;
-        if (msg.type === "fatal") {
-          const err = new Error(msg.message);
-          err.stack = `Error: ${msg.message}\n(in an extraction worker)\n${msg.stack}`;
-          return fail(err);
-        }
-        const { type: _, ...r } = msg;
-        const waiter = waiters.get(r.index);
-        if (waiter) {
-          waiters.delete(r.index);
-          waiter(r);
-        } else pending.set(r.index, r);
-        idle.push(w);
-        dispatch();
-      };
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        fail(new Error(`extraction worker failed: ${e.message}`));
-      };
-      w.postMessage(init);
-      idle.push(w);
-    }
-    dispatch();
-    for (; next < jobs.length; next++) {
-      let r = pending.get(next);
-      if (r) pending.delete(next);
-      else {
-        const i = next;
-        r = await Promise.race([
-          new Promise<PrepareFileResult>((res) => waiters.set(i, res)),
-          failed,
-        ]);
+  pool.onError = fail;
+  for (const w of pool.workers) {
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      const msg = e.data;
+      if (msg.type === "fatal") {
+        const err = new Error(msg.message);
+        err.stack = `Error: ${msg.message}\n(in an extraction worker)\n${msg.stack}`;
+        return fail(err);
       }
-      await consume(r);
+      const { type: _, ...r } = msg;
+      const waiter = waiters.get(r.index);
+      if (waiter) {
+        waiters.delete(r.index);
+        waiter(r);
+      } else pending.set(r.index, r);
+      idle.push(w);
       dispatch();
-    }
-    if (fatal) throw fatal;
-  } finally {
-    for (const w of pool) w.terminate();
+    };
   }
+  dispatch();
+  for (; next < jobs.length; next++) {
+    const i = jobs[next]!.index;
+    let r = pending.get(i);
+    if (r) pending.delete(i);
+    else {
+      r = await Promise.race([
+        new Promise<PrepareFileResult>((res) => waiters.set(i, res)),
+        failed,
+      ]);
+    }
+    await consume(r);
+    dispatch();
+  }
+  if (fatal) throw fatal;
 }
 
 /** Renames `tmp` over `out` (replacing a previous output folder). */
@@ -392,7 +416,6 @@ export async function prepareDataset(
   options: PrepareOptions = {},
 ): Promise<PrepareResult> {
   const t0 = performance.now();
-  const warn = options.warn ?? ((m: string) => log(`warning: ${m}`));
   const splitName = options.split ?? Object.keys(config.splits)[0]!;
   const protocol = config.splits[splitName];
   if (!protocol) {
@@ -402,9 +425,33 @@ export async function prepareDataset(
       })`,
     );
   }
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  const pool = workers > 0
+    ? new WorkerPool(workers, { type: "init", features: config.features })
+    : null;
+  try {
+    return await prepareWith(config, options, { t0, splitName, protocol, workers, pool });
+  } finally {
+    pool?.terminate();
+  }
+}
+
+/** {@linkcode prepareDataset} once the options are checked and the workers are starting. */
+async function prepareWith(
+  config: DatasetConfig,
+  options: PrepareOptions,
+  run: {
+    t0: number;
+    splitName: string;
+    protocol: SplitProtocol;
+    workers: number;
+    pool: WorkerPool | null;
+  },
+): Promise<PrepareResult> {
+  const { t0, splitName, protocol, workers, pool } = run;
+  const warn = options.warn ?? ((m: string) => log(`warning: ${m}`));
   const seed = options.seed ?? 42;
   const out = options.out ?? defaultOut(config, splitName);
-  const workers = options.workers ?? navigator.hardwareConcurrency;
   const listing = await config.listFiles(options.dataDir ?? config.defaultDataDir);
   const phases = { list: 0, extract: 0, scale: 0, publish: 0 };
   let mark = t0;
@@ -430,7 +477,9 @@ export async function prepareDataset(
   const perFileMax = fc.maxSegments !== "all"
     ? fc.maxSegments
     : Math.ceil(((fc.maxSeconds ?? 30) * fc.sampleRate) / fc.segmentSamples);
-  const estimate = items.length * perFileMax * rowSize * 4;
+  // Only training examples wait unscaled (for the scaler); the others are scaled as they come.
+  const trainFiles = parts.filter((p) => p === "train").length;
+  const estimate = trainFiles * perFileMax * rowSize * 4;
   const store = estimate <= (options.memoryBudgetBytes ?? 2 ** 31) ? "memory" : "disk";
 
   phases.list = lap();
@@ -447,29 +496,80 @@ export async function prepareDataset(
   };
   const signals = Deno.build.os === "windows" ? [] : ["SIGINT", "SIGTERM"] as const;
   for (const sig of signals) Deno.addSignalListener(sig, onInterrupt);
-  const newStore = (s: SplitName): RowStore =>
-    store === "memory" ? new MemoryStore() : new DiskStore(join(tmp, `.unscaled_${s}.f32`));
-  const stores: Record<SplitName, RowStore> = {
-    train: newStore("train"),
-    val: newStore("val"),
-    test: newStore("test"),
+  const trainStore: RowStore = store === "memory"
+    ? new MemoryStore()
+    : new DiskStore(join(tmp, ".unscaled_train.f32"));
+  const writers = Object.fromEntries(
+    SPLIT_NAMES.map((
+      s,
+    ) => [s, NpyWriter.create(join(tmp, `X_${s}.npy`), "<f4", [mels, frames, 1])]),
+  ) as Record<SplitName, Promise<NpyWriter>>;
+  for (const w of Object.values(writers)) w.catch(() => {});
+  // Work that overlaps extraction: scaling the training part, closing finished arrays, small
+  // files. Failures are kept and rethrown once extraction is over.
+  const background: Promise<void>[] = [];
+  let backgroundError: unknown = null;
+  const inBackground = (task: Promise<void>): void => {
+    background.push(task.catch((e) => void (backgroundError ??= e)));
   };
   try {
     const fitter = new ScalerFitter(config.scaler, [mels, frames]);
     const y: Record<SplitName, number[]> = { train: [], val: [], test: [] };
     const track: Record<SplitName, number[]> = { train: [], val: [], test: [] };
-    const files: ManifestFile[] = [];
-    const skipped: { path: string; reason: string }[] = listing.skipped.map((s) => ({ ...s }));
+    const shapes: Partial<Record<SplitName, number[]>> = {};
+    const files: ManifestFile[] = new Array(items.length);
+    const fileSkips: ({ path: string; reason: string } | undefined)[] = new Array(items.length);
     const progress = new Progress(`${config.name}: features`, items.length, {
       unit: "files",
       ...(options.progress === false ? { write: null } : {}),
     });
-    const jobs = items.map((it, index): PrepareJob => ({
-      index,
-      path: join(listing.dataDir, it.path),
-      extract: parts[index] !== null,
-    }));
-    await runOrdered(jobs, { type: "init", features: config.features }, workers, async (r) => {
+    // Processing order: the training files first (in file order), so the scaler is final as soon
+    // as possible; then val and test, which are scaled and written as they arrive while the
+    // training part is scaled and written alongside; files outside the split (only hashed) last.
+    // Outputs do not depend on it: every part keeps file order, the manifest is by file index.
+    const rank = (p: SplitName | null): number => p === null ? 3 : SPLIT_NAMES.indexOf(p);
+    const jobs = items
+      .map((it, index): PrepareJob => ({
+        index,
+        path: join(listing.dataDir, it.path),
+        extract: parts[index] !== null,
+      }))
+      .sort((a, b) => rank(parts[a.index]!) - rank(parts[b.index]!) || a.index - b.index);
+    const left: Record<SplitName, number> = { train: 0, val: 0, test: 0 };
+    for (const p of parts) if (p !== null) left[p]++;
+    // Warnings go out in file order, as soon as every earlier file is done.
+    const warnings: (string | undefined)[] = new Array(items.length);
+    const done = new Uint8Array(items.length);
+    let warned = 0;
+
+    const finishPart = async (s: SplitName): Promise<void> => {
+      shapes[s] = await (await writers[s]).close();
+      await writeNpyAtomic(join(tmp, `y_${s}.npy`), Int32Array.from(y[s]), [y[s].length]);
+      await writeNpyAtomic(join(tmp, `track_${s}.npy`), Int32Array.from(track[s]), [
+        track[s].length,
+      ]);
+    };
+    let scaler: Scaler | null = null;
+    const trainDone = (): Scaler => {
+      if (fitter.count === 0) {
+        throw new UserError(`${config.name}: the training split has no examples; nothing to fit`);
+      }
+      const sc = fitter.finish();
+      inBackground(sc.save(tmp));
+      inBackground((async () => {
+        const w = await writers.train;
+        for await (const block of trainStore.blocks(rowSize)) {
+          await w.append(sc.apply(block, block));
+        }
+        await trainStore.dispose();
+        await finishPart("train");
+      })());
+      for (const s of ["val", "test"] as const) if (left[s] === 0) inBackground(finishPart(s));
+      return sc;
+    };
+    if (left.train === 0) scaler = trainDone();
+
+    await runOrdered(jobs, config.features, pool, async (r) => {
       const it = items[r.index]!;
       const part = parts[r.index]!;
       const entry: ManifestFile = {
@@ -485,8 +585,8 @@ export async function prepareDataset(
       if (!r.ok) {
         entry.status = "skipped";
         entry.reason = r.reason;
-        warn(`skipping ${it.path}: ${r.reason}`);
-        skipped.push({ path: it.path, reason: r.reason });
+        warnings[r.index] = `skipping ${it.path}: ${r.reason}`;
+        fileSkips[r.index] = { path: it.path, reason: r.reason };
       } else if (part === null) {
         entry.status = "excluded";
         entry.reason = `not in the ${splitName} split`;
@@ -500,55 +600,54 @@ export async function prepareDataset(
         if (r.examples === 0) {
           entry.status = "skipped";
           entry.reason = `too short for one example (${entry.seconds} s)`;
-          warn(`skipping ${it.path}: ${entry.reason}`);
-          skipped.push({ path: it.path, reason: entry.reason });
+          warnings[r.index] = `skipping ${it.path}: ${entry.reason}`;
+          fileSkips[r.index] = { path: it.path, reason: entry.reason };
         } else {
           entry.examples = r.examples;
-          if (part === "train") fitter.add(r.data);
-          await stores[part].append(r.data);
+          if (part === "train") {
+            fitter.add(r.data);
+            await trainStore.append(r.data);
+          } else {
+            await (await writers[part]).append(scaler!.apply(r.data, r.data));
+          }
           for (let k = 0; k < r.examples; k++) {
             y[part].push(it.label);
             track[part].push(r.index);
           }
         }
       }
-      files.push(entry);
+      files[r.index] = entry;
+      done[r.index] = 1;
+      for (; warned < items.length && done[warned]; warned++) {
+        if (warnings[warned]) warn(warnings[warned]!);
+      }
       progress.tick();
+      if (part !== null && --left[part] === 0) {
+        if (part === "train") scaler = trainDone();
+        else inBackground(finishPart(part));
+      }
     });
     progress.done();
     phases.extract = lap();
-
-    if (fitter.count === 0) {
-      throw new UserError(`${config.name}: the training split has no examples; nothing to fit`);
-    }
-    const scaler: Scaler = fitter.finish();
+    await Promise.all(background);
+    if (backgroundError) throw backgroundError;
+    if (!scaler) throw new Error("unreachable: the scaler was never fitted");
     const arrays: Manifest["arrays"] = {};
     for (const s of SPLIT_NAMES) {
-      const w = await NpyWriter.create(join(tmp, `X_${s}.npy`), "<f4", [mels, frames, 1]);
-      try {
-        for await (const block of stores[s].blocks(rowSize)) {
-          await w.append(scaler.apply(block, block));
-        }
-        arrays[`X_${s}`] = { shape: await w.close(), dtype: "float32" };
-      } catch (e) {
-        await w.abort();
-        throw e;
-      }
-      await stores[s].dispose();
-      await writeNpyAtomic(join(tmp, `y_${s}.npy`), Int32Array.from(y[s]), [y[s].length]);
-      await writeNpyAtomic(join(tmp, `track_${s}.npy`), Int32Array.from(track[s]), [
-        track[s].length,
-      ]);
+      arrays[`X_${s}`] = { shape: shapes[s]!, dtype: "float32" };
       arrays[`y_${s}`] = { shape: [y[s].length], dtype: "int32" };
       arrays[`track_${s}`] = { shape: [track[s].length], dtype: "int32" };
     }
     phases.scale = lap();
-    await scaler.save(tmp);
     await writeJsonAtomic(join(tmp, "labels.json"), listing.labels);
     const counts = Object.fromEntries(SPLIT_NAMES.map((s) => [s, {
       files: new Set(track[s]).size,
       examples: y[s].length,
     }])) as Record<SplitName, PartSummary>;
+    const skipped = [
+      ...listing.skipped.map((s) => ({ ...s })),
+      ...fileSkips.filter((s) => s !== undefined),
+    ];
     const manifest: Manifest = {
       format: "mgc-processed/1",
       created_by: options.createdBy ?? "mod/prepare.ts",
@@ -561,7 +660,7 @@ export async function prepareDataset(
       labels: listing.labels,
       split: splitRecord,
       features: config.features,
-      scaler: { ...scaler.toJson(), fit_on: "train" },
+      scaler: { ...(scaler as Scaler).toJson(), fit_on: "train" },
       arrays,
       counts,
       skipped,
@@ -588,7 +687,9 @@ export async function prepareDataset(
     phases.publish = Math.round((phases.publish + lap()) * 1000) / 1000;
     return { out, manifest, counts, store, seconds: (performance.now() - t0) / 1000, phases };
   } finally {
-    for (const s of SPLIT_NAMES) await stores[s].dispose();
+    await Promise.all(background);
+    await trainStore.dispose();
+    for (const w of Object.values(writers)) await (await w.catch(() => null))?.abort();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     for (const sig of signals) Deno.removeSignalListener(sig, onInterrupt);
   }
