@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   for (const f of result.files) console.log(f);
   if (result.interrupted) {
     log("interrupted: run again with --resume to continue");
-    shutdownBackend();
+    shutdownBackend(130);
     Deno.exit(130);
   }
   shutdownBackend();

@@ -96,10 +96,11 @@ async function main(): Promise<void> {
       log(`bench: predict skipped (${(e as Error).message})`);
     }
   }
-  shutdownBackend();
-  if (values.json) return;
-  log("");
-  log(table(rows));
+  if (!values.json) {
+    log("");
+    log(table(rows));
+  }
+  shutdownBackend(); // ends the process when wasm threads are running
 }
 
 function table(rows: Row[]): string {
