@@ -11,20 +11,10 @@ import { writeFileAtomic, writeJsonAtomic } from "./fs.ts";
 import { Rng } from "./rng.ts";
 import type { Embedding } from "./analysis.ts";
 import { type Cell, csvText } from "./tables.ts";
+import { DEMO_GENRES } from "./demo_data.ts";
 
 /** GTZAN's ten genres, labels.json order. */
-export const GENRES: readonly string[] = [
-  "blues",
-  "classical",
-  "country",
-  "disco",
-  "hiphop",
-  "jazz",
-  "metal",
-  "pop",
-  "reggae",
-  "rock",
-];
+export const GENRES: readonly string[] = DEMO_GENRES;
 
 /** The models of the fixture, smallest first. */
 export const MODELS: readonly string[] = [

@@ -12,19 +12,9 @@ import {
   tsneSpec,
   type VlSpec,
 } from "./plots.ts";
+import { DEMO_GENRES } from "./demo_data.ts";
 
-const GENRES = [
-  "blues",
-  "classical",
-  "country",
-  "disco",
-  "hiphop",
-  "jazz",
-  "metal",
-  "pop",
-  "reggae",
-  "rock",
-];
+const GENRES: readonly string[] = DEMO_GENRES;
 
 /** Renders, checks the SVG is well-formed XML and that both counts (scenegraph, SVG text) agree. */
 async function render(spec: VlSpec): Promise<{ svg: string; marks: Record<string, number> }> {

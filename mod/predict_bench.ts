@@ -24,6 +24,7 @@ import { GTZAN_FEATURES } from "./features.ts";
 import { predictFile, predictionInput } from "./predict.ts";
 import { Scaler } from "./scaler.ts";
 import { predictProbs } from "./train.ts";
+import { DEMO_GENRES } from "./demo_data.ts";
 
 /** One benchmark figure (a `deno task bench --json` line). */
 export interface BenchResult {
@@ -33,18 +34,7 @@ export interface BenchResult {
   [context: string]: unknown;
 }
 
-const GENRES = [
-  "blues",
-  "classical",
-  "country",
-  "disco",
-  "hiphop",
-  "jazz",
-  "metal",
-  "pop",
-  "reggae",
-  "rock",
-];
+const GENRES: string[] = [...DEMO_GENRES];
 
 /**
  * Times prediction of one 30 s clip (see the module notes). Initialises the default backend
