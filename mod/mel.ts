@@ -3,9 +3,11 @@
  * window, `center=True` with zero padding as librosa ≥ 0.10's `pad_mode='constant'`, power 2,
  * Slaney mel scale and area normalisation, as `librosa.filters.mel`) and `librosa.power_to_db`.
  *
- * Tested against librosa 0.10.2 outputs in `testdata/librosa/` (within 0.01 dB; in practice
- * ~1e-4 dB). Arithmetic is float64 throughout (window, FFT, power, mel sums) and results are
- * rounded to float32 once; the filterbank weights are librosa's float32 values.
+ * Tested against librosa 0.10.2 outputs in `testdata/librosa/` (within 0.01 dB). Two arithmetics:
+ * the default WebAssembly SIMD kernel works in float32 throughout (window, FFT, power, mel sums;
+ * four frames per `f32x4` vector), as librosa's own float32 pipeline does; the JavaScript path
+ * (and the `"wasm-f64"` kernel, bit-identical to it) works in float64 and rounds to float32
+ * once. The filterbank weights are librosa's float32 values.
  *
  * Layout: spectrograms are `Float32Array`s of shape `[nMels, frames]`, mel-major (element
  * `(m, f)` at `m * frames + f`), like librosa's `(n_mels, t)` arrays.
@@ -14,6 +16,9 @@
  */
 import { RealFft } from "./_fft.ts";
 import { SimdMel } from "./_simd_mel.ts";
+
+/** A {@linkcode MelSpectrogram} engine (see {@linkcode MelSpectrogramOptions}). */
+export type MelEngine = "wasm-f32" | "wasm-f64" | "js";
 
 /** STFT and mel parameters (librosa names in brackets). */
 export interface MelConfig {
@@ -192,10 +197,13 @@ export function denseFilterbank(fb: SparseFilterbank): Float32Array {
 /** Options of the {@linkcode MelSpectrogram} constructor. */
 export interface MelSpectrogramOptions {
   /**
-   * `"auto"` (default): the WebAssembly SIMD kernel where the runtime supports it, else
-   * JavaScript; `"js"`: JavaScript only. Both give bit-identical results.
+   * `"auto"` (default): `"wasm-f32"` where the runtime supports WebAssembly SIMD, else `"js"`.
+   * `"wasm-f32"`: the SIMD kernel in float32, four frames per vector (fastest; within librosa's
+   * float32 tolerances, deterministic). `"wasm-f64"`: the SIMD kernel in float64, two frames per
+   * vector, bit-identical to `"js"`. `"js"`: float64 JavaScript. A wasm engine falls back to
+   * `"js"` where SIMD is unavailable (see {@linkcode MelSpectrogram.engine}).
    */
-  engine?: "auto" | "js";
+  engine?: "auto" | MelEngine;
 }
 
 /**
@@ -204,9 +212,9 @@ export interface MelSpectrogramOptions {
  * buffers, so one instance computes many spectrograms without allocating per frame. Not for
  * concurrent use (one instance per worker).
  *
- * The work (window, FFT, power, mel sums) runs in a WebAssembly SIMD kernel two frames at a time
- * (`_simd_mel.ts`), with the same float64 operations in the same order as the JavaScript path it
- * falls back to, so both engines give bit-identical output.
+ * The work (window, FFT, power, mel sums) runs by default in a WebAssembly SIMD kernel in float32,
+ * four frames at a time (`_simd_mel.ts`); the float64 JavaScript path is the fallback, and the
+ * `"wasm-f64"` kernel reproduces it bit for bit, two frames at a time.
  *
  * @example
  * ```ts
@@ -235,14 +243,19 @@ export class MelSpectrogram {
     this.#window = hannPeriodic(this.config.nFft);
     this.#spec = new Float64Array(this.config.nFft / 2 + 1);
     this.#edge = new Float32Array(this.config.nFft);
-    this.#simd = (options.engine ?? "auto") === "auto"
-      ? SimdMel.create(this.config.nFft, this.config.hop, this.#window, this.filterbank)
-      : null;
+    const engine = options.engine ?? "auto";
+    this.#simd = engine === "js" ? null : SimdMel.create(
+      this.config.nFft,
+      this.config.hop,
+      this.#window,
+      this.filterbank,
+      engine === "wasm-f64" ? "f64" : "f32",
+    );
   }
 
-  /** The engine in use: `"wasm-simd"` or `"js"`. */
-  get engine(): "wasm-simd" | "js" {
-    return this.#simd ? "wasm-simd" : "js";
+  /** The engine in use (`"js"` where a wasm engine was asked for but SIMD is unavailable). */
+  get engine(): MelEngine {
+    return this.#simd ? (this.#simd.precision === "f32" ? "wasm-f32" : "wasm-f64") : "js";
   }
 
   /** Frames of a signal of `n` samples with `center=True`: `1 + floor(n / hop)`. */
