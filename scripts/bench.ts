@@ -114,7 +114,11 @@ function table(rows: Row[]): string {
     }
     const ctx = Object.entries(r)
       .filter(([k]) => !["name", "value", "unit", "target"].includes(k))
-      .map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(4) : v}`)
+      .map(([k, v]) =>
+        `${k}=${
+          typeof v === "number" ? +v.toFixed(4) : typeof v === "object" ? JSON.stringify(v) : v
+        }`
+      )
       .join(" ");
     lines.push([
       r.name,
