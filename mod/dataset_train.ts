@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { backendInfo, shutdownBackend } from "./backend.ts";
+import { backendInfo } from "./backend.ts";
 import { type FlagSpec, type ParsedCli, UserError } from "./cli.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "./fs.ts";
@@ -20,7 +20,13 @@ import { loadProcessed, type ProcessedData, subsetProcessed } from "./processed.
 import { log } from "./progress.ts";
 import { FMA_RECIPE, INDIAN_RECIPE, TABLA_RECIPE, type TrainRecipe } from "./recipes.ts";
 import { SUMMARY_COLUMNS } from "./tournament.ts";
-import { readTrainFlags, startTraining, TRAIN_FLAGS } from "./train_cli.ts";
+import {
+  finishTraining,
+  readTrainFlags,
+  runOptionsFromFlags,
+  startTraining,
+  TRAIN_FLAGS,
+} from "./train_cli.ts";
 
 /** One dataset's training configuration. */
 export interface DatasetPipeline {
@@ -337,22 +343,9 @@ export async function runDatasetTraining(
     data,
     seeds: flags.seeds,
     transferFrom,
-    modelsDir: flags.modelsDir,
-    reportsDir: flags.reportsDir,
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : flags.quick ? { epochs: 3 } : {}),
-    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    microBatch: flags.microBatch,
-    resume: flags.resume,
-    signal,
-    latencyRuns: flags.quick ? Math.min(flags.latencyRuns, 20) : flags.latencyRuns,
+    ...runOptionsFromFlags(flags, signal, 3),
     meta: { command: options.command ?? null, quick: flags.quick },
   });
   data.close();
-  for (const f of result.files) console.log(f);
-  if (result.interrupted) {
-    log("interrupted: run again with --resume to continue");
-    shutdownBackend(130);
-    Deno.exit(130);
-  }
-  shutdownBackend();
+  finishTraining(result);
 }

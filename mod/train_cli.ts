@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type BackendInfo, type BackendName, initBackend } from "./backend.ts";
+import { type BackendInfo, type BackendName, initBackend, shutdownBackend } from "./backend.ts";
 import { choiceFlag, type FlagSpec, intFlag, type ParsedCli, UsageError } from "./cli.ts";
 import { log } from "./progress.ts";
 
@@ -118,4 +118,70 @@ export async function startTraining(
     // Signals are not available on every platform; Ctrl-C then ends the process as usual.
   }
   return { backend, signal: controller.signal };
+}
+
+/** The run options every training task derives from {@linkcode TrainFlags}. */
+export interface FlagRunOptions {
+  modelsDir: string;
+  reportsDir: string;
+  epochs?: number;
+  patience?: number;
+  microBatch: number;
+  resume: boolean;
+  signal: AbortSignal;
+  latencyRuns: number;
+}
+
+/**
+ * The shared run options from the flags: `--epochs` (else `quickEpochs` with `--quick`, else the
+ * recipe's), `--patience`, micro-batch, resume, the Ctrl-C signal, and latency runs (at most 20
+ * with `--quick`).
+ *
+ * @example
+ * ```ts
+ * import { parseCli } from "./cli.ts";
+ * import { readTrainFlags, runOptionsFromFlags, TRAIN_FLAGS } from "./train_cli.ts";
+ * const { values } = parseCli(["--quick"], { usage: "x", flags: TRAIN_FLAGS });
+ * runOptionsFromFlags(readTrainFlags(values), new AbortController().signal, 3).epochs; // 3
+ * ```
+ */
+export function runOptionsFromFlags(
+  flags: TrainFlags,
+  signal: AbortSignal,
+  quickEpochs: number,
+): FlagRunOptions {
+  return {
+    modelsDir: flags.modelsDir,
+    reportsDir: flags.reportsDir,
+    ...(flags.epochs !== undefined
+      ? { epochs: flags.epochs }
+      : flags.quick
+      ? { epochs: quickEpochs }
+      : {}),
+    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
+    microBatch: flags.microBatch,
+    resume: flags.resume,
+    signal,
+    latencyRuns: flags.quick ? Math.min(flags.latencyRuns, 20) : flags.latencyRuns,
+  };
+}
+
+/**
+ * Ends a training task: prints the files written (stdout), then shuts the backend down and exits
+ * 130 when the run was interrupted (resumable with `--resume`), 0 otherwise.
+ *
+ * @example
+ * ```ts
+ * import { finishTraining } from "./train_cli.ts";
+ * finishTraining({ files: ["reports/run.json"], interrupted: false });
+ * ```
+ */
+export function finishTraining(result: { files: readonly string[]; interrupted: boolean }): void {
+  for (const f of result.files) console.log(f);
+  if (result.interrupted) {
+    log("interrupted: run again with --resume to continue");
+    shutdownBackend(130);
+    Deno.exit(130);
+  }
+  shutdownBackend();
 }

@@ -23,8 +23,13 @@ import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
 import { log } from "../mod/progress.ts";
 import { GTZAN_TOURNAMENT } from "../mod/recipes.ts";
 import { runTournament, type Tag } from "../mod/tournament.ts";
-import { readTrainFlags, startTraining, TRAIN_FLAGS } from "../mod/train_cli.ts";
-import { shutdownBackend } from "../mod/backend.ts";
+import {
+  finishTraining,
+  readTrainFlags,
+  runOptionsFromFlags,
+  startTraining,
+  TRAIN_FLAGS,
+} from "../mod/train_cli.ts";
 
 const SPEC = {
   usage: "deno task gtzan:train [flags]",
@@ -81,27 +86,14 @@ async function main(): Promise<void> {
     models: models as ModelName[],
     tags,
     seeds: flags.seeds,
-    modelsDir: flags.modelsDir,
-    reportsDir: flags.reportsDir,
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : flags.quick ? { epochs: 3 } : {}),
-    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    microBatch: flags.microBatch,
-    resume: flags.resume,
-    signal,
-    latencyRuns: flags.quick ? Math.min(flags.latencyRuns, 20) : flags.latencyRuns,
+    ...runOptionsFromFlags(flags, signal, 3),
     split,
     meta: { command: ["gtzan:train", ...Deno.args].join(" "), quick: flags.quick },
   });
   data.close();
 
   // 5. Results: where they are.
-  for (const f of result.files) console.log(f);
-  if (result.interrupted) {
-    log("interrupted: run again with --resume to continue");
-    shutdownBackend(130);
-    Deno.exit(130);
-  }
-  shutdownBackend();
+  finishTraining(result);
 }
 
 if (import.meta.main) await runMain(main);

@@ -24,13 +24,17 @@
  *
  * @module
  */
-import { shutdownBackend } from "../mod/backend.ts";
 import { choiceFlag, intFlag, numberFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { formatKFold, KFOLD_PROTOCOLS, runKFold } from "../mod/kfold.ts";
 import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
-import { log } from "../mod/progress.ts";
 import { KFOLD_RECIPE } from "../mod/recipes.ts";
-import { readTrainFlags, startTraining, TRAIN_FLAGS } from "../mod/train_cli.ts";
+import {
+  finishTraining,
+  readTrainFlags,
+  runOptionsFromFlags,
+  startTraining,
+  TRAIN_FLAGS,
+} from "../mod/train_cli.ts";
 
 const SPEC = {
   usage: "deno task gtzan:kfold [flags]",
@@ -73,13 +77,7 @@ async function main(): Promise<void> {
     k,
     seed: flags.seeds[0]!,
     innerVal,
-    modelsDir: flags.modelsDir,
-    reportsDir: flags.reportsDir,
-    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : flags.quick ? { epochs: 2 } : {}),
-    ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    microBatch: flags.microBatch,
-    resume: flags.resume,
-    signal,
+    ...runOptionsFromFlags(flags, signal, 2),
     latencyRuns: 0,
     meta: { command: ["gtzan:kfold", ...Deno.args].join(" "), quick: flags.quick },
   });
@@ -87,13 +85,7 @@ async function main(): Promise<void> {
 
   // 4. Results: the folds and mean ± std on stdout, then the files.
   for (const line of formatKFold(result.rows, result.summary)) console.log(line);
-  for (const f of result.files) console.log(f);
-  if (result.interrupted) {
-    log("interrupted: run again with --resume to continue");
-    shutdownBackend(130);
-    Deno.exit(130);
-  }
-  shutdownBackend();
+  finishTraining(result);
 }
 
 if (import.meta.main) await runMain(main);
