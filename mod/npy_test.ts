@@ -11,7 +11,7 @@ import {
 } from "./npy.ts";
 import { listFilesSorted } from "./fs.ts";
 
-const FIXTURES = new URL("./testdata/librosa/", import.meta.url).pathname;
+const FIXTURES = new URL("./features/testdata/librosa/", import.meta.url).pathname;
 
 function latin1(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { makeGenreTree } from "../mod/_prepare_testutil.ts";
+import { makeGenreTree } from "../mod/datasets/_testutil.ts";
 
 const SCRIPT = new URL("./00_setup_gtzan.ts", import.meta.url).pathname;
 

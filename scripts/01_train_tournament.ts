@@ -19,17 +19,17 @@
  */
 import { parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { isModelName, type ModelName } from "../mod/models/mod.ts";
-import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
+import { loadProcessed, subsetProcessed } from "../mod/prepare/processed.ts";
 import { log } from "../mod/progress.ts";
-import { GTZAN_TOURNAMENT } from "../mod/recipes.ts";
-import { runTournament, type Tag } from "../mod/tournament.ts";
+import { GTZAN_TOURNAMENT } from "../mod/experiments/recipes.ts";
+import { runTournament, type Tag } from "../mod/experiments/tournament.ts";
 import {
   finishTraining,
   readTrainFlags,
   runOptionsFromFlags,
   startTraining,
   TRAIN_FLAGS,
-} from "../mod/train_cli.ts";
+} from "../mod/experiments/train_cli.ts";
 
 const SPEC = {
   usage: "deno task gtzan:train [flags]",

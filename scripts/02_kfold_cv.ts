@@ -25,16 +25,16 @@
  * @module
  */
 import { choiceFlag, intFlag, numberFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
-import { formatKFold, KFOLD_PROTOCOLS, runKFold } from "../mod/kfold.ts";
-import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
-import { KFOLD_RECIPE } from "../mod/recipes.ts";
+import { formatKFold, KFOLD_PROTOCOLS, runKFold } from "../mod/experiments/kfold.ts";
+import { loadProcessed, subsetProcessed } from "../mod/prepare/processed.ts";
+import { KFOLD_RECIPE } from "../mod/experiments/recipes.ts";
 import {
   finishTraining,
   readTrainFlags,
   runOptionsFromFlags,
   startTraining,
   TRAIN_FLAGS,
-} from "../mod/train_cli.ts";
+} from "../mod/experiments/train_cli.ts";
 
 const SPEC = {
   usage: "deno task gtzan:kfold [flags]",

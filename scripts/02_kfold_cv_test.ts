@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { writeProcessedFixture } from "../mod/_processed_fixture.ts";
+import { writeProcessedFixture } from "../mod/prepare/_processed_fixture.ts";
 import { readJson } from "../mod/fs.ts";
-import { LEAKY_NOTE } from "../mod/kfold.ts";
+import { LEAKY_NOTE } from "../mod/experiments/kfold.ts";
 import { runScript } from "./_setup_testutil.ts";
 
 const ENGINE = ["--backend", "wasm", "--threads", "1", "--epochs", "1"];

@@ -16,7 +16,11 @@
  * @module
  */
 import { choiceFlag, parseCli, runMain } from "../mod/cli.ts";
-import { datasetTrainFlags, FMA_PIPELINE, runDatasetTraining } from "../mod/dataset_train.ts";
+import {
+  datasetTrainFlags,
+  FMA_PIPELINE,
+  runDatasetTraining,
+} from "../mod/experiments/dataset_train.ts";
 
 const SPEC = {
   usage: "deno task fma:train [flags]",

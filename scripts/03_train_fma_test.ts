@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { writeProcessedFixture } from "../mod/_processed_fixture.ts";
-import { SUMMARY_COLUMNS } from "../mod/tournament.ts";
+import { writeProcessedFixture } from "../mod/prepare/_processed_fixture.ts";
+import { SUMMARY_COLUMNS } from "../mod/experiments/tournament.ts";
 import { runScript } from "./_setup_testutil.ts";
 
 const SCRIPT = new URL("./03_train_fma.ts", import.meta.url).pathname;

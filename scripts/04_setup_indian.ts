@@ -17,10 +17,10 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import { INDIAN } from "../mod/datasets_indian.ts";
-import { prepareDataset } from "../mod/prepare.ts";
-import { readSetupFlags, setupFlags } from "../mod/setup_cli.ts";
-import { setupSummary } from "../mod/setup_summary.ts";
+import { INDIAN } from "../mod/datasets/datasets_indian.ts";
+import { prepareDataset } from "../mod/prepare/prepare.ts";
+import { readSetupFlags, setupFlags } from "../mod/prepare/setup_cli.ts";
+import { setupSummary } from "../mod/prepare/setup_summary.ts";
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { put, wavClip } from "../mod/_dataset_trees.ts";
-import { INDIAN_CLASSES } from "../mod/datasets_indian.ts";
+import { put, wavClip } from "../mod/datasets/_dataset_trees.ts";
+import { INDIAN_CLASSES } from "../mod/datasets/datasets_indian.ts";
 import { readNpy } from "../mod/npy.ts";
 import { runScript } from "./_setup_testutil.ts";
 

@@ -19,7 +19,11 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import { datasetTrainFlags, INDIAN_PIPELINE, runDatasetTraining } from "../mod/dataset_train.ts";
+import {
+  datasetTrainFlags,
+  INDIAN_PIPELINE,
+  runDatasetTraining,
+} from "../mod/experiments/dataset_train.ts";
 
 const SPEC = {
   usage: "deno task indian:train [flags]",

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { writeProcessedFixture } from "../mod/_processed_fixture.ts";
-import { initBackend } from "../mod/backend.ts";
-import { saveModelDir } from "../mod/checkpoint.ts";
+import { writeProcessedFixture } from "../mod/prepare/_processed_fixture.ts";
+import { initBackend } from "../mod/engine/backend.ts";
+import { saveModelDir } from "../mod/engine/checkpoint.ts";
 import { buildModel } from "../mod/models/mod.ts";
 import { runScript } from "./_setup_testutil.ts";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { put, wavClip } from "../mod/_dataset_trees.ts";
+import { put, wavClip } from "../mod/datasets/_dataset_trees.ts";
 import { readNpy } from "../mod/npy.ts";
 import { runScript } from "./_setup_testutil.ts";
 

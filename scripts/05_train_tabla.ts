@@ -18,7 +18,11 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import { datasetTrainFlags, runDatasetTraining, TABLA_PIPELINE } from "../mod/dataset_train.ts";
+import {
+  datasetTrainFlags,
+  runDatasetTraining,
+  TABLA_PIPELINE,
+} from "../mod/experiments/dataset_train.ts";
 
 const SPEC = {
   usage: "deno task tabla:train [flags]",

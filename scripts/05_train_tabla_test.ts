@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { writeProcessedFixture } from "../mod/_processed_fixture.ts";
-import { summaryColumns, TABLA_PIPELINE } from "../mod/dataset_train.ts";
+import { writeProcessedFixture } from "../mod/prepare/_processed_fixture.ts";
+import { summaryColumns, TABLA_PIPELINE } from "../mod/experiments/dataset_train.ts";
 import { readJson } from "../mod/fs.ts";
 import { runScript } from "./_setup_testutil.ts";
 

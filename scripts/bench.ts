@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { shutdownBackend } from "../mod/backend.ts";
+import { shutdownBackend } from "../mod/engine/backend.ts";
 import { parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { log } from "../mod/progress.ts";
 
@@ -64,22 +64,22 @@ async function main(): Promise<void> {
 
   if (only.includes("decode")) {
     log("bench: decoding and resampling …");
-    const { benchDecode } = await import("../mod/audio_bench.ts");
+    const { benchDecode } = await import("../mod/audio/audio_bench.ts");
     for (const r of await benchDecode(quick ? { runs: 3, warmup: 1 } : {})) emit({ ...r });
   }
   if (only.includes("mel")) {
     log("bench: log-mel of one 30 s clip, one thread …");
-    const { benchMel } = await import("../mod/mel_bench.ts");
+    const { benchMel } = await import("../mod/features/mel_bench.ts");
     for (const r of await benchMel(quick ? { runs: 5, warmup: 2 } : {})) emit({ ...r });
   }
   if (only.includes("setup")) {
     log("bench: whole setup on generated 30 s clips, all cores …");
-    const { benchSetup } = await import("../mod/prepare_bench.ts");
+    const { benchSetup } = await import("../mod/prepare/prepare_bench.ts");
     for (const r of await benchSetup({ clips: quick ? 40 : 100 })) emit({ ...r });
   }
   if (only.includes("engine")) {
     log("bench: training and batch-1 latency per model …");
-    const { benchEngine } = await import("../mod/engine_bench.ts");
+    const { benchEngine } = await import("../mod/models/engine_bench.ts");
     const models = values.models ? String(values.models).split(",") : undefined;
     await benchEngine({
       ...(models ? { models } : {}),
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   if (only.includes("predict")) {
     log("bench: predict one 30 s clip with the UNet …");
     try {
-      const { benchPredict } = await import("../mod/predict_bench.ts");
+      const { benchPredict } = await import("../mod/predict/predict_bench.ts");
       for (const r of await benchPredict()) emit({ ...r });
     } catch (e) {
       log(`bench: predict skipped (${(e as Error).message})`);

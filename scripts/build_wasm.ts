@@ -1,7 +1,7 @@
 /**
  * `deno run -RWE --allow-net --no-lock scripts/build_wasm.ts [--check]`
  *
- * Assembles the hand-written WebAssembly text kernels in `mod/` (`_wasm_*.wat`) with the npm
+ * Assembles the hand-written WebAssembly text kernels in `mod/<package>/` (`_wasm_*.wat`) with the npm
  * package `wabt` (the WebAssembly Binary Toolkit compiled to JavaScript) and writes each binary,
  * base64-encoded, as a generated TypeScript module (`_simd_*_bytes.ts`). The project needs no
  * WebAssembly tool and no extra dependency at run time: only this developer script does, and it
@@ -18,8 +18,8 @@ const WABT = "npm:wabt@1.0.39";
 
 /** Each kernel: its text source and the generated module, relative to `mod/`. */
 const KERNELS = [
-  { wat: "_wasm_mel.wat", out: "_simd_mel_bytes.ts", name: "MEL_WASM" },
-  { wat: "_wasm_resample.wat", out: "_simd_resample_bytes.ts", name: "RESAMPLE_WASM" },
+  { wat: "features/_wasm_mel.wat", out: "features/_simd_mel_bytes.ts", name: "MEL_WASM" },
+  { wat: "audio/_wasm_resample.wat", out: "audio/_simd_resample_bytes.ts", name: "RESAMPLE_WASM" },
 ];
 
 interface Wabt {
@@ -53,7 +53,8 @@ ${lines.join(" +\n")};
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
     usage: "deno run -RWE --allow-net --no-lock scripts/build_wasm.ts [--check]",
-    description: "Assemble mod/_wasm_*.wat into the generated base64 modules mod/_simd_*_bytes.ts.",
+    description:
+      "Assemble mod/*/_wasm_*.wat into the generated base64 modules mod/*/_simd_*_bytes.ts.",
     flags: { check: { type: "boolean", help: "fail when a generated module is out of date" } },
   });
   // A computed specifier: `deno check` does not resolve it, so wabt stays out of deno.lock.

@@ -21,19 +21,19 @@
  * @module
  */
 import { join } from "node:path";
-import { runAnalysis } from "../mod/analysis.ts";
-import { initBackend, shutdownBackend } from "../mod/backend.ts";
+import { runAnalysis } from "../mod/report/analysis.ts";
+import { initBackend, shutdownBackend } from "../mod/engine/backend.ts";
 import { intFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { isModelName, type ModelName } from "../mod/models/mod.ts";
-import { DATASETS } from "../mod/datasets.ts";
-import { synthesizeDemoDataset } from "../mod/demo_data.ts";
+import { DATASETS } from "../mod/datasets/datasets.ts";
+import { synthesizeDemoDataset } from "../mod/datasets/demo_data.ts";
 import { exists, listFilesSorted, readJson } from "../mod/fs.ts";
-import { bundleEmbedding } from "../mod/pooled_features.ts";
-import { prepareDataset } from "../mod/prepare.ts";
-import { loadProcessed, subsetProcessed } from "../mod/processed.ts";
+import { bundleEmbedding } from "../mod/report/pooled_features.ts";
+import { prepareDataset } from "../mod/prepare/prepare.ts";
+import { loadProcessed, subsetProcessed } from "../mod/prepare/processed.ts";
 import { formatSeconds, log, Progress } from "../mod/progress.ts";
-import { DEMO_TOURNAMENT } from "../mod/recipes.ts";
-import { runTournament } from "../mod/tournament.ts";
+import { DEMO_TOURNAMENT } from "../mod/experiments/recipes.ts";
+import { runTournament } from "../mod/experiments/tournament.ts";
 
 const SPEC = {
   usage: "deno task demo [flags]",

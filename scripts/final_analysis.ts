@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { runAnalysis } from "../mod/analysis.ts";
+import { runAnalysis } from "../mod/report/analysis.ts";
 import { intFlag, parseCli, runMain } from "../mod/cli.ts";
 import { exists, readJson } from "../mod/fs.ts";
 import { log } from "../mod/progress.ts";
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     tsneIterations: intFlag(values, "tsne-iterations", 1),
     // tfjs is loaded only when a t-SNE is wanted.
     embedding: values["no-tsne"] ? undefined : async (champion) => {
-      const { bundleEmbedding } = await import("../mod/pooled_features.ts");
+      const { bundleEmbedding } = await import("../mod/report/pooled_features.ts");
       const modelsDir = String(values["models-dir"]);
       return await bundleEmbedding({ modelsDir, dataDir, perClass, seed, batchSize })(champion);
     },

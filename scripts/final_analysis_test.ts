@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { writeReportsFixture } from "../mod/_analysis_fixture.ts";
+import { writeReportsFixture } from "../mod/report/_analysis_fixture.ts";
 
 const SCRIPT = new URL("./final_analysis.ts", import.meta.url).pathname;
 

@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { decodeAudioFile } from "../mod/audio.ts";
+import { decodeAudioFile } from "../mod/audio/audio.ts";
 import { intFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
-import { extractFeatures, type FeatureConfig, GTZAN_FEATURES } from "../mod/features.ts";
+import { extractFeatures, type FeatureConfig, GTZAN_FEATURES } from "../mod/features/features.ts";
 import { writeNpyAtomic } from "../mod/npy.ts";
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { encodeWav } from "../mod/audio.ts";
-import { extractFeatures, GTZAN_FEATURES } from "../mod/features.ts";
+import { encodeWav } from "../mod/audio/audio.ts";
+import { extractFeatures, GTZAN_FEATURES } from "../mod/features/features.ts";
 import { readNpy } from "../mod/npy.ts";
 
 const SCRIPT = new URL("./mel.ts", import.meta.url).pathname;

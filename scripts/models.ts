@@ -8,13 +8,13 @@
  *
  * @module
  */
-import { initBackend, shutdownBackend } from "../mod/backend.ts";
+import { initBackend, shutdownBackend } from "../mod/engine/backend.ts";
 import { choiceFlag, intFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
-import { modelFlops } from "../mod/flops.ts";
-import { type LatencyResult, measureLatency } from "../mod/latency.ts";
+import { modelFlops } from "../mod/engine/flops.ts";
+import { type LatencyResult, measureLatency } from "../mod/engine/latency.ts";
 import { buildModel, isModelName, MODEL_NAMES, type ModelName } from "../mod/models/mod.ts";
 import { log } from "../mod/progress.ts";
-import { modelSummary, paramCounts } from "../mod/summary.ts";
+import { modelSummary, paramCounts } from "../mod/models/summary.ts";
 
 const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
 

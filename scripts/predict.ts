@@ -17,8 +17,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import { type BackendName, initBackend, shutdownBackend } from "../mod/backend.ts";
-import { findBestBundle, loadBundle } from "../mod/bundle.ts";
+import { type BackendName, initBackend, shutdownBackend } from "../mod/engine/backend.ts";
+import { findBestBundle, loadBundle } from "../mod/predict/bundle.ts";
 import { choiceFlag, intFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
 import { writeFileAtomic } from "../mod/fs.ts";
 import {
@@ -30,7 +30,7 @@ import {
   predictFile,
   predictFiles,
   predictionsCsv,
-} from "../mod/predict.ts";
+} from "../mod/predict/predict.ts";
 import { log, Progress } from "../mod/progress.ts";
 
 const BACKENDS: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];

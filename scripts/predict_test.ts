@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
-import { makeBundle, TINY_FEATURES } from "../mod/_predict_testutil.ts";
-import { clip, wav16 } from "../mod/_prepare_testutil.ts";
-import { initBackend } from "../mod/backend.ts";
+import { makeBundle, TINY_FEATURES } from "../mod/predict/_predict_testutil.ts";
+import { clip, wav16 } from "../mod/datasets/_testutil.ts";
+import { initBackend } from "../mod/engine/backend.ts";
 
 await initBackend({ backend: "cpu", quiet: true });
 

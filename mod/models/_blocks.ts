@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { tf } from "../backend.ts";
+import { tf } from "../engine/backend.ts";
 import { Rng } from "../rng.ts";
 
 /** A symbolic tensor of the functional API. */
@@ -91,7 +91,7 @@ export interface ConvBnActNames {
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import { tf } from "../engine/backend.ts";
  * import { convBnAct, Initializers } from "./_blocks.ts";
  * const x = tf.input({ shape: [32, 32, 1] });
  * const y = convBnAct(x, new Initializers(1), {
@@ -132,7 +132,7 @@ export function convBnAct(
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import { tf } from "../engine/backend.ts";
  * import { Initializers, seBlock } from "./_blocks.ts";
  * const x = tf.input({ shape: [8, 8, 16] });
  * const y = seBlock(x, new Initializers(1), { prefix: "se1" }); // shape [null, 8, 8, 16]
@@ -174,7 +174,7 @@ export function seBlock(
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import { tf } from "../engine/backend.ts";
  * import { classifierHead, Initializers } from "./_blocks.ts";
  * const x = tf.input({ shape: [4, 4, 8] });
  * const y = classifierHead(x, new Initializers(1), { numClasses: 3, dropout: 0.5 });

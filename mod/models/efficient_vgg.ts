@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { tf } from "../backend.ts";
+import { tf } from "../engine/backend.ts";
 import { classifierHead, convBnAct, Initializers, maxPool, seBlock } from "./_blocks.ts";
 import type { SymbolicTensor } from "./_blocks.ts";
 import { type ModelOptions, resolveModelOptions } from "./_options.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { tf } from "../backend.ts";
+import type { tf } from "../engine/backend.ts";
 import { efficientVgg } from "./efficient_vgg.ts";
 import { leanUnet } from "./lean_unet.ts";
 import { resSeAudioCnn } from "./res_se.ts";

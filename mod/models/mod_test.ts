@@ -1,6 +1,6 @@
-import { tf } from "../backend.ts";
+import { tf } from "../engine/backend.ts";
 import { assert, assertEquals, assertNotEquals, assertThrows } from "../_assert.ts";
-import { paramCounts } from "../summary.ts";
+import { paramCounts } from "./summary.ts";
 import { buildModel, MODEL_NAMES, type ModelName } from "./mod.ts";
 
 await tf.setBackend("cpu");

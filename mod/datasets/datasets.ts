@@ -1,0 +1,210 @@
+/**
+ * Datasets as data: a {@linkcode DatasetConfig} says how to list a dataset's files (path, label,
+ * group), which features to extract, which scaler to fit and which split protocols exist. One
+ * generic pipeline (`prepare.ts`) turns any config into the processed arrays, so GTZAN, the demo
+ * data, FMA, the Indian genres and the tabla taalas differ only in their config.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { UserError } from "../cli.ts";
+import { type FeatureConfig, GTZAN_FEATURES } from "../features/features.ts";
+import type { ScalerKind } from "../features/scaler.ts";
+import { listClassFolders } from "./class_folders.ts";
+import { FMA } from "./datasets_fma.ts";
+import { INDIAN } from "./datasets_indian.ts";
+import { TABLA } from "./datasets_tabla.ts";
+import { loadFaultFilteredLists, type SplitLists, type SplitName, stemOf } from "./split.ts";
+
+/** One input file of a dataset. */
+export interface DatasetItem {
+  /** Path relative to the data folder, `/`-separated (the manifest's key). */
+  path: string;
+  /** Class index into {@linkcode DatasetListing.labels}. */
+  label: number;
+  /** Grouping key (e.g. artist) when the dataset has one; by default every file is its own group. */
+  group?: string;
+  /** The file's part when the dataset defines it (split protocol `"given"`). */
+  split?: SplitName;
+}
+
+/** Something the loader saw but will not use, with the reason (goes into the manifest). */
+export interface ListingSkip {
+  path: string;
+  reason: string;
+}
+
+/** What a dataset's loader returns. */
+export interface DatasetListing {
+  /** The data folder actually read (after layout detection). */
+  dataDir: string;
+  /** The layout found, in words (goes into the manifest). */
+  layout: string;
+  /** Class names in class-index order. */
+  labels: string[];
+  /** The files to use, sorted by path (code point order). */
+  items: DatasetItem[];
+  /** Files seen and not used. */
+  skipped: ListingSkip[];
+}
+
+/** How files are assigned to train/val/test. */
+export type SplitProtocol =
+  | {
+    /** Per-class shuffle and cut by fractions (largest-remainder rounding; see `split.ts`). */
+    kind: "stratified";
+    fractions: readonly [number, number, number];
+  }
+  | {
+    /** The original's two sklearn `train_test_split` calls (sizes as sklearn, see `split.ts`). */
+    kind: "keras-two-step";
+    test: number;
+    val: number;
+  }
+  | {
+    /** A published partition, matched by key (the file stem by default). */
+    kind: "lists";
+    /** Where the lists come from (citation, goes into the manifest). */
+    source: string;
+    load: () => Promise<SplitLists>;
+    key?: (path: string) => string;
+  }
+  | {
+    /** The loader gives each item's part ({@linkcode DatasetItem.split}). */
+    kind: "given";
+    source: string;
+  };
+
+/** A dataset recipe: everything the generic setup pipeline needs. */
+export interface DatasetConfig {
+  /** Short name (`gtzan`, `demo`, …): manifest and default output folder. */
+  name: string;
+  /** One line for --help and the manifest. */
+  description: string;
+  /** Where the data is expected by default. */
+  defaultDataDir: string;
+  /** Processed data goes to `<processedRoot>/<split protocol>/` by default. */
+  processedRoot: string;
+  /** Lists the files; throws a {@linkcode UserError} when the data is missing. */
+  listFiles: (dataDir: string) => Promise<DatasetListing>;
+  /** Decoding and log-mel parameters. */
+  features: Readonly<FeatureConfig>;
+  /** Scaler fitted on the training split. */
+  scaler: ScalerKind;
+  /** Named split protocols; the first is the default. */
+  splits: Record<string, SplitProtocol>;
+}
+
+/** The default output folder of a config for a split protocol. */
+export function defaultOut(config: DatasetConfig, split: string): string {
+  return join(config.processedRoot, split);
+}
+
+export { listClassFolders };
+
+/** The error text for a missing GTZAN folder: where to put it and which layouts are accepted. */
+export function gtzanMissingMessage(dataDir: string): string {
+  return `no GTZAN audio found in ${dataDir}. Put the dataset there in one of these layouts: ` +
+    `<genre>/<genre>.<nnnnn>.au (the original genres.tar.gz, extracted as data/gtzan/genres) or ` +
+    `<genre>/<genre>.<nnnnn>.wav (the Kaggle copy's genres_original/, extracted as ` +
+    `data/gtzan/genres_original, which is used when data/gtzan/genres is missing); ` +
+    `or pass --data-dir <folder>. \`deno task data:get gtzan\` downloads it.`;
+}
+
+/**
+ * Lists GTZAN in either layout: the original `<genre>/<genre>.<nnnnn>.au` tree or Kaggle's
+ * `genres_original/<genre>/<genre>.<nnnnn>.wav`. When `dataDir` does not hold genre folders but
+ * its sibling or child `genres_original` (or `genres`) does, that folder is used. Genres are the
+ * sorted folder names (blues = 0 … rock = 9).
+ *
+ * @example
+ * ```ts
+ * import { listGtzan } from "./datasets.ts";
+ * const listing = await listGtzan("data/gtzan/genres").catch(() => null);
+ * ```
+ */
+export async function listGtzan(dataDir: string): Promise<DatasetListing> {
+  const candidates = [dataDir];
+  const base = dataDir.replace(/[\\/]+$/, "");
+  if (/(^|[\\/])genres$/.test(base)) candidates.push(base.replace(/genres$/, "genres_original"));
+  candidates.push(join(dataDir, "genres"), join(dataDir, "genres_original"));
+  for (const dir of candidates) {
+    const found = await listClassFolders(dir, [".au", ".wav"]);
+    if (!found) continue;
+    const exts = new Set(found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1)));
+    const kinds = [...exts].sort().join(",");
+    const layout = kinds === "au"
+      ? "original <genre>/<genre>.<nnnnn>.au"
+      : kinds === "wav"
+      ? "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)"
+      : `mixed <genre>/<genre>.<nnnnn>.{${kinds}}`;
+    return { ...found, layout };
+  }
+  throw new UserError(gtzanMissingMessage(dataDir));
+}
+
+/** GTZAN: 10 genres × 100 clips of 30 s; 10 × 2.97 s segments per clip, 128×128 log-mel. */
+export const GTZAN: DatasetConfig = {
+  name: "gtzan",
+  description: "GTZAN (Tzanetakis & Cook 2002): 10 genres × 100 clips of 30 s",
+  defaultDataDir: "data/gtzan/genres",
+  processedRoot: "data/processed/gtzan",
+  listFiles: listGtzan,
+  features: GTZAN_FEATURES,
+  scaler: "per-position",
+  splits: {
+    random: { kind: "stratified", fractions: [0.6, 0.2, 0.2] },
+    "fault-filtered": {
+      kind: "lists",
+      source: "Kereliuk, Sturm & Larsen 2015 fault-filtered GTZAN " +
+        "(coreyker/dnn-mgr bdad579; mod/data/gtzan_fault_filtered/)",
+      load: loadFaultFilteredLists,
+      key: stemOf,
+    },
+  },
+};
+
+/**
+ * The demo's features: GTZAN's segments (10 × 65,488 samples) and STFT window, with 32 mel bands
+ * and hop 2048, so images are 32×32: 1/16 of GTZAN's pixels, so that `deno task demo` trains
+ * three CNNs twice in minutes on two cores. Run `gtzan:setup --data-dir data/demo/genres` for
+ * GTZAN-sized arrays of the same clips.
+ */
+export const DEMO_FEATURES: Readonly<FeatureConfig> = Object.freeze({
+  ...GTZAN_FEATURES,
+  nMels: 32,
+  hop: 2048,
+  frames: 32,
+});
+
+/**
+ * The synthetic demo data (`deno task demo:data`): the same pipeline as GTZAN, a small generated
+ * tree in GTZAN's layout, 32×32 images ({@linkcode DEMO_FEATURES}).
+ */
+export const DEMO: DatasetConfig = {
+  ...GTZAN,
+  name: "demo",
+  description: "synthetic genre-like demo clips (deno task demo:data), 32 mels × 32 frames",
+  features: DEMO_FEATURES,
+  defaultDataDir: "data/demo/genres",
+  processedRoot: "data/processed/demo",
+  listFiles: async (dataDir) => {
+    const found = await listClassFolders(dataDir, [".au", ".wav"]);
+    if (!found) {
+      throw new UserError(
+        `no demo audio found in ${dataDir}: run \`deno task demo:data\` first, or pass --data-dir`,
+      );
+    }
+    return { ...found, layout: "<class>/<class>.<nnnnn>.wav" };
+  },
+  splits: { random: GTZAN.splits.random! },
+};
+
+/** The configs by name. */
+export const DATASETS: Record<string, DatasetConfig> = {
+  gtzan: GTZAN,
+  demo: DEMO,
+  fma: FMA,
+  indian: INDIAN,
+  tabla: TABLA,
+};

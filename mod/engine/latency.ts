@@ -1,0 +1,109 @@
+/**
+ * Inference latency of a LayersModel on the current tfjs backend: warm-up runs (kernel
+ * compilation, memory pools), then timed runs of `predict` on one fixed random batch, each run
+ * awaiting the output's data so that the time covers the real work on asynchronous backends.
+ *
+ * @module
+ */
+import { tf } from "./backend.ts";
+
+/** Options of {@linkcode measureLatency}. */
+export interface LatencyOptions {
+  /** Untimed runs first; default 10. */
+  warmup?: number;
+  /** Timed runs; default 100. */
+  runs?: number;
+  /** Examples per run; default 1 (the original's latency), 48 for throughput. */
+  batch?: number;
+  /** Seed of the random input; default 42. */
+  seed?: number;
+}
+
+/** What {@linkcode measureLatency} returns. Times are per run (one batch), in milliseconds. */
+export interface LatencyResult {
+  /** Median over the timed runs. */
+  medianMs: number;
+  /** 90th percentile (nearest rank). */
+  p90Ms: number;
+  /** Mean. */
+  meanMs: number;
+  /** Fastest run. */
+  minMs: number;
+  /** tfjs backend that ran it (`wasm`, `cpu`, `tensorflow`, …). */
+  backend: string;
+  /** Examples per run. */
+  batch: number;
+  /** Timed runs. */
+  runs: number;
+  /** Examples per second at the median: batch / median. */
+  throughputPerS: number;
+}
+
+/** Nearest-rank percentile `p` (0..100) of ascending `sorted`. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new RangeError("percentile of no values");
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+/** Median of ascending `sorted` (mean of the middle two for an even count). */
+function median(sorted: readonly number[]): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+}
+
+/**
+ * Times `model.predict` on a random input of shape [batch, ...model input shape].
+ *
+ * @example
+ * ```ts
+ * import { buildModel } from "../models/mod.ts";
+ * import { measureLatency } from "./latency.ts";
+ * const model = buildModel("Efficient_VGG");
+ * const r = await measureLatency(model, { warmup: 2, runs: 5 });
+ * console.log(`${r.medianMs.toFixed(1)} ms (p90 ${r.p90Ms.toFixed(1)}) on ${r.backend}`);
+ * ```
+ */
+export async function measureLatency(
+  model: tf.LayersModel,
+  options: LatencyOptions = {},
+): Promise<LatencyResult> {
+  const { warmup = 10, runs = 100, batch = 1, seed = 42 } = options;
+  for (const [k, v, min] of [["warmup", warmup, 0], ["runs", runs, 1], ["batch", batch, 1]]) {
+    if (!Number.isInteger(v) || (v as number) < (min as number)) {
+      throw new RangeError(`measureLatency: ${k} must be an integer >= ${min}, got ${v}`);
+    }
+  }
+  const inputShape = model.inputs[0]!.shape.slice(1);
+  if (!inputShape.every((d) => typeof d === "number")) {
+    throw new Error(`measureLatency: ${model.name} has an undefined input dimension`);
+  }
+  const x = tf.randomNormal([batch, ...(inputShape as number[])], 0, 1, "float32", seed);
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const y = tf.tidy(() => model.predict(x) as tf.Tensor);
+    await y.data();
+    const dt = performance.now() - t0;
+    y.dispose();
+    return dt;
+  };
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < warmup; i++) await once();
+    for (let i = 0; i < runs; i++) times.push(await once());
+  } finally {
+    x.dispose();
+  }
+  times.sort((a, b) => a - b);
+  const medianMs = median(times);
+  return {
+    medianMs,
+    p90Ms: percentile(times, 90),
+    meanMs: times.reduce((s, t) => s + t, 0) / times.length,
+    minMs: times[0]!,
+    backend: tf.getBackend(),
+    batch,
+    runs,
+    throughputPerS: (batch * 1000) / medianMs,
+  };
+}

@@ -1,0 +1,276 @@
+import { join } from "node:path";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
+import { makeBundle, TINY_FEATURES } from "./_predict_testutil.ts";
+import { clip, makeGenreTree, wav16 } from "../datasets/_testutil.ts";
+import { decodeAudioFile } from "../audio/audio.ts";
+import { initBackend, tf } from "../engine/backend.ts";
+import { BundleError, findBestBundle, loadBundle } from "./bundle.ts";
+import { GTZAN } from "../datasets/datasets.ts";
+import type { FeatureConfig } from "../features/features.ts";
+import { readNpy } from "../npy.ts";
+import { type Manifest, prepareDataset } from "../prepare/prepare.ts";
+import {
+  defaultCsvPath,
+  formatPrediction,
+  formatSummaryTable,
+  listAudioFiles,
+  predictFile,
+  predictFiles,
+  predictionInput,
+  predictionsCsv,
+} from "./predict.ts";
+import { Scaler } from "../features/scaler.ts";
+import { predictProbs } from "../engine/train.ts";
+
+await initBackend({ backend: "cpu", quiet: true });
+
+const SR = 22050;
+const SEG = TINY_FEATURES.segmentSamples;
+
+async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "mgc_predict_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function writeWav(path: string, n: number, label = 0, sr = SR): Promise<string> {
+  await Deno.writeFile(path, wav16(clip(label, n, n, sr), sr));
+  return path;
+}
+
+Deno.test("bundle: save, load, identical predictions; labels and preprocessing kept", async () => {
+  await withTemp(async (dir) => {
+    const model = await makeBundle(join(dir, "b"), { model: "Efficient_VGG" });
+    const x = tf.tidy(() => tf.randomNormal([4, 16, 16, 1], 0, 1, "float32", 3).dataSync());
+    const before = await predictProbs(model, { x: x as Float32Array, sampleShape: [16, 16, 1] });
+    model.dispose();
+    const b = await loadBundle(join(dir, "b"));
+    const after = await predictProbs(b.model, { x: x as Float32Array, sampleShape: [16, 16, 1] });
+    assertEquals(after, before);
+    assertEquals(b.labels, ["blues", "jazz", "rock"]);
+    assertEquals(b.preprocessing.features, { ...TINY_FEATURES });
+    assertEquals(b.preprocessing.input_shape, [16, 16, 1]);
+    assertEquals(b.scaler.featureShape, [16, 16]);
+    assertEquals(b.evaluation, null);
+    b.model.dispose();
+  });
+});
+
+Deno.test("bundle: errors name what is missing or mismatched", async () => {
+  await withTemp(async (dir) => {
+    const a = join(dir, "a");
+    (await makeBundle(a)).dispose();
+    await Deno.remove(join(a, "preprocessing.json"));
+    const e1 = await assertRejects(() => loadBundle(a), BundleError);
+    assert(e1.message.includes("missing preprocessing.json"), e1.message);
+    assert(e1.message.startsWith(a), e1.message);
+
+    const b = join(dir, "b");
+    (await makeBundle(b)).dispose();
+    const four = ["blues", "jazz", "rock", "pop"];
+    const pre = JSON.parse(await Deno.readTextFile(join(b, "preprocessing.json")));
+    await Deno.writeTextFile(
+      join(b, "preprocessing.json"),
+      JSON.stringify({ ...pre, labels: four }),
+    );
+    await Deno.writeTextFile(join(b, "labels.json"), JSON.stringify(four));
+    const e2 = await assertRejects(() => loadBundle(b), BundleError);
+    assert(e2.message.includes("model has 3 outputs but labels.json lists 4 classes"), e2.message);
+
+    const c = join(dir, "c");
+    (await makeBundle(c)).dispose();
+    await Deno.writeTextFile(join(c, "labels.json"), "[not json");
+    const e3 = await assertRejects(() => loadBundle(c), BundleError);
+    assert(e3.message.includes("labels.json") && e3.message.includes("not valid JSON"));
+
+    const d = join(dir, "d");
+    (await makeBundle(d)).dispose();
+    const pd = JSON.parse(await Deno.readTextFile(join(d, "preprocessing.json")));
+    pd.features.nMels = 32;
+    await Deno.writeTextFile(join(d, "preprocessing.json"), JSON.stringify(pd));
+    const e4 = await assertRejects(() => loadBundle(d), BundleError);
+    assert(e4.message.includes("features give 32×16 images, the model takes 16×16"), e4.message);
+  });
+});
+
+Deno.test("findBestBundle: best GTZAN bundle by test accuracy, else demo, else null", async () => {
+  await withTemp(async (dir) => {
+    assertEquals(await findBestBundle(join(dir, "none")), null);
+    // Nested as the demo writes them (models/demo/<bundle>); hidden folders are not searched.
+    (await makeBundle(join(dir, "demo", "a"), { dataset: "demo", testAccuracy: 0.5 })).dispose();
+    (await makeBundle(join(dir, "demo", "b"), { dataset: "demo", testAccuracy: 0.9 })).dispose();
+    (await makeBundle(join(dir, ".resume", "c"), { dataset: "demo", testAccuracy: 1 })).dispose();
+    assertEquals(await findBestBundle(dir), join(dir, "demo", "b"));
+    (await makeBundle(join(dir, "g1"), { dataset: "gtzan", testAccuracy: 0.6 })).dispose();
+    (await makeBundle(join(dir, "g2"), { dataset: "gtzan", testAccuracy: 0.8 })).dispose();
+    (await makeBundle(join(dir, "g3"), { dataset: "gtzan" })).dispose(); // no evaluation.json
+    assertEquals(await findBestBundle(dir), join(dir, "g2"));
+    // A k-fold bundle scores a held-out fold, not the test split: never picked.
+    (await makeBundle(join(dir, "kf"), {
+      dataset: "gtzan",
+      split: "kfold-grouped-fold1",
+      testAccuracy: 1,
+    }))
+      .dispose();
+    assertEquals(await findBestBundle(dir), join(dir, "g2"));
+  });
+});
+
+Deno.test("predictionInput: every segment equals prepareDataset's scaled X_test rows", async () => {
+  await withTemp(async (root) => {
+    const dataDir = join(root, "genres");
+    // 20,000 samples: training keeps maxSegments 3 of the 4 full segments; prediction keeps 4.
+    await makeGenreTree(dataDir, {
+      genres: ["blues", "jazz", "rock"],
+      perGenre: 5,
+      samples: 20000,
+      format: "wav",
+    });
+    const out = join(root, "processed");
+    const config = { ...GTZAN, features: TINY_FEATURES };
+    await prepareDataset(config, { dataDir, out, workers: 0, progress: false, warn: () => {} });
+    const manifest: Manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+    const scaler = await Scaler.load(out);
+    const X = (await readNpy(join(out, "X_test.npy"))).data as Float32Array;
+    const track = (await readNpy(join(out, "track_test.npy"))).data as Int32Array;
+    const row = 16 * 16;
+    const tests = manifest.files.filter((f) => f.split === "test");
+    assertEquals(tests.length, 3);
+    for (const f of tests) {
+      const audio = await decodeAudioFile(join(dataDir, f.path), { targetRate: SR });
+      const input = predictionInput(
+        audio.samples,
+        { features: manifest.features as FeatureConfig },
+        scaler,
+      );
+      assertEquals(input.segments, 4);
+      assertEquals(input.sampleShape, [16, 16, 1]);
+      assertEquals(input.padded, false);
+      const first = track.indexOf(f.index);
+      assertEquals(track.filter((t) => t === f.index).length, 3);
+      const expected = X.subarray(first * row, (first + 3) * row);
+      assertEquals(input.x.subarray(0, 3 * row), expected, f.path); // bitwise
+    }
+  });
+});
+
+Deno.test("predictFile: JSON schema, distribution sums to 1, timeline over every segment", async () => {
+  await withTemp(async (dir) => {
+    const bundleDir = join(dir, "bundle");
+    (await makeBundle(bundleDir)).dispose();
+    const b = await loadBundle(bundleDir);
+    // A 44.1 kHz WAV of 5.5 segments (at 22,050 Hz): resampled, 5 full segments.
+    const file = await writeWav(join(dir, "song.wav"), Math.round(5.5 * SEG * 2), 1, 2 * SR);
+    const p = JSON.parse(JSON.stringify(await predictFile(b, file, { top: 2 })));
+    assertEquals(Object.keys(p).sort(), [
+      "channels",
+      "duration_s",
+      "file",
+      "labels",
+      "model",
+      "padded",
+      "probabilities",
+      "sample_rate",
+      "segments",
+      "source_rate",
+      "top",
+    ]);
+    assertEquals(p.file, file);
+    assertEquals(p.model, bundleDir);
+    assertEquals(p.labels, ["blues", "jazz", "rock"]);
+    assertEquals(p.sample_rate, SR);
+    assertEquals(p.source_rate, 2 * SR);
+    assertEquals(p.padded, false);
+    assertAlmostEquals(p.duration_s, 5.5 * SEG / SR, 1e-4);
+    assertEquals(p.probabilities.length, 3);
+    assertAlmostEquals(p.probabilities.reduce((a: number, v: number) => a + v, 0), 1, 1e-6);
+    assertEquals(p.top.length, 2);
+    assert(p.top[0].probability >= p.top[1].probability);
+    assertEquals(p.top[0].probability, Math.max(...p.probabilities));
+    assertEquals(p.top[0].label, p.labels[p.probabilities.indexOf(p.top[0].probability)]);
+    assertEquals(p.segments.length, 5);
+    const mean = [0, 1, 2].map((j) =>
+      p.segments.reduce((a: number, s: { probabilities: number[] }) => a + s.probabilities[j]!, 0) /
+      5
+    );
+    for (let j = 0; j < 3; j++) assertAlmostEquals(p.probabilities[j], mean[j]!, 1e-6);
+    for (const [i, s] of p.segments.entries()) {
+      assertEquals(Object.keys(s).sort(), [
+        "end_s",
+        "index",
+        "probabilities",
+        "probability",
+        "start_s",
+        "top_label",
+      ]);
+      assertEquals(s.index, i);
+      assertAlmostEquals(s.start_s, i * SEG / SR, 1e-6);
+      assertAlmostEquals(s.end_s, (i + 1) * SEG / SR, 1e-6);
+      assertAlmostEquals(s.probabilities.reduce((a: number, v: number) => a + v, 0), 1, 1e-5);
+      assertEquals(s.probability, Math.max(...s.probabilities));
+      assertEquals(s.top_label, p.labels[s.probabilities.indexOf(s.probability)]);
+    }
+    const text = formatPrediction(p);
+    assert(text.startsWith(file), text);
+    assert(text.includes(`1. ${p.top[0].label}`), text);
+    assert(text.includes("0.00–0.19 s"), text);
+    b.model.dispose();
+  });
+});
+
+Deno.test("predictFile: a clip shorter than one segment is padded to one and flagged", async () => {
+  await withTemp(async (dir) => {
+    (await makeBundle(join(dir, "b"))).dispose();
+    const b = await loadBundle(join(dir, "b"));
+    const p = await predictFile(b, await writeWav(join(dir, "short.wav"), 1000));
+    assertEquals(p.padded, true);
+    assertEquals(p.segments.length, 1);
+    assertAlmostEquals(p.segments[0]!.end_s, 1000 / SR, 1e-6);
+    assert(formatPrediction(p).includes("zero-padded"));
+    const e = await assertRejects(() => predictFile(b, join(dir, "nope.wav")));
+    assertEquals(e.message, `${join(dir, "nope.wav")}: cannot read: no such file`);
+    b.model.dispose();
+  });
+});
+
+Deno.test("folder mode: a corrupt file is skipped with its reason, the rest classified", async () => {
+  await withTemp(async (dir) => {
+    (await makeBundle(join(dir, "b"))).dispose();
+    const b = await loadBundle(join(dir, "b"));
+    const music = join(dir, "music");
+    await Deno.mkdir(join(music, "sub"), { recursive: true });
+    await writeWav(join(music, "b.WAV"), 2 * SEG, 0);
+    await writeWav(join(music, "sub", "a.wav"), 3 * SEG, 2);
+    await Deno.writeTextFile(join(music, "broken.mp3"), "not audio at all");
+    await Deno.writeTextFile(join(music, "notes.txt"), "ignored");
+    await Deno.writeTextFile(join(music, ".hidden.wav"), "ignored");
+    const files = await listAudioFiles(music);
+    assertEquals(files, ["b.WAV", "broken.mp3", "sub/a.wav"].map((f) => join(music, f)));
+    const seen: string[] = [];
+    const { predictions, skipped } = await predictFiles(b, files, {
+      onResult: (r) => {
+        seen.push(r.file);
+      },
+    });
+    assertEquals(seen, files);
+    assertEquals(predictions.map((p) => p.file), [files[0], files[2]]);
+    assertEquals(skipped.length, 1);
+    assertEquals(skipped[0]!.file, join(music, "broken.mp3"));
+    assert(skipped[0]!.reason.includes("not a WAV, AU or MP3"), skipped[0]!.reason);
+    const csv = predictionsCsv(predictions, b.labels).trim().split("\n");
+    assertEquals(csv[0], "file,top_label,top_probability,p_blues,p_jazz,p_rock");
+    assertEquals(csv.length, 3);
+    const cells = csv[1]!.split(",");
+    assertEquals(cells[0], files[0]);
+    assertEquals(cells[1], predictions[0]!.top[0]!.label);
+    assertAlmostEquals(cells.slice(3).reduce((a, v) => a + Number(v), 0), 1, 1e-5);
+    const table = formatSummaryTable(predictions).split("\n");
+    assertEquals(table.length, 3);
+    assert(table[1]!.startsWith(files[0]!));
+    assertEquals(defaultCsvPath(music + "/"), join("reports", "predict_music.csv"));
+    b.model.dispose();
+  });
+});
