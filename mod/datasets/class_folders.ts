@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { DatasetListing, ListingSkip } from "./datasets.ts";
+import type { DatasetListing, ListingSkip } from "./config.ts";
 import { compareCodePoints } from "../fs.ts";
 
 /** True when `path` is a folder. */

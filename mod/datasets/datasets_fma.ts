@@ -26,7 +26,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../cli.ts";
-import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./datasets.ts";
+import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./config.ts";
 import { FMA_FEATURES } from "../features/features.ts";
 import { fmaAudioPath, type FmaTrack, readFmaTracks } from "./fma_metadata.ts";
 import { compareCodePoints } from "../fs.ts";

@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import { UserError } from "../cli.ts";
 import { listClassFolders } from "./class_folders.ts";
-import type { DatasetConfig, DatasetListing } from "./datasets.ts";
+import type { DatasetConfig, DatasetListing } from "./config.ts";
 import { INDIAN_FEATURES } from "../features/features.ts";
 
 /** The five classes of the published dataset, in label order. */

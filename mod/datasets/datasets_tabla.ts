@@ -15,7 +15,7 @@
 import { basename, dirname, join } from "node:path";
 import { csvRecords, CsvSyntaxError } from "../csv.ts";
 import { UserError } from "../cli.ts";
-import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./datasets.ts";
+import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./config.ts";
 import { TABLA_FEATURES } from "../features/features.ts";
 import { compareCodePoints } from "../fs.ts";
 

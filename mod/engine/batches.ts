@@ -1,183 +1,16 @@
 /**
- * Batch building for the trainer: a {@linkcode SampleSource} gathers rows by index, from memory or
- * from disk, so that the whole dataset never becomes one tensor; {@linkcode epochOrder} and
- * {@linkcode batchRanges} give the seeded shuffle and the batch boundaries of one epoch.
+ * One epoch's batches: the seeded sample order ({@linkcode epochOrder}) and one optimizer step over
+ * a batch ({@linkcode trainStep}): rows become tensors here, micro-batch by micro-batch, and the
+ * gradients of the whole batch are accumulated before one update. Micro-batches bound the memory
+ * of one forward/backward pass (the wasm heap is 4 GB).
  *
  * @module
  */
-import type { NpyReader } from "../npy.ts";
+import { tf } from "./backend.ts";
+import { crossEntropyTensor, type LossOptions } from "./loss.ts";
+import type { Adam } from "./optim.ts";
+import { range, sampleSize } from "../prepare/samples.ts";
 import { Rng } from "../rng.ts";
-
-/**
- * Where the trainer reads samples from. `read` returns the rows at `indices`, in that order,
- * gathered into one contiguous buffer (`indices.length × prod(sampleShape)` floats).
- */
-export interface SampleSource {
-  /** Number of samples. */
-  readonly length: number;
-  /** Shape of one sample, e.g. `[128, 128, 1]`. */
-  readonly sampleShape: number[];
-  /** Number of classes (labels are `0 .. numClasses-1`). */
-  readonly numClasses: number;
-  /** Gathers the samples at `indices`. */
-  read(indices: readonly number[]): Promise<{ x: Float32Array; y: Int32Array }>;
-}
-
-/** Number of floats in one sample of `shape`. */
-export function sampleSize(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/**
- * A {@linkcode SampleSource} over in-memory arrays (`x` row-major, one sample after the other).
- *
- * @example
- * ```ts
- * import { arraySource } from "./batches.ts";
- * const src = arraySource(new Float32Array(3 * 4), new Int32Array([0, 1, 0]), [2, 2, 1], 2);
- * const { x, y } = await src.read([2, 0]);
- * console.log(x.length, y); // 8 Int32Array [0, 0]
- * ```
- */
-export function arraySource(
-  x: Float32Array,
-  y: Int32Array,
-  sampleShape: number[],
-  numClasses: number,
-): SampleSource {
-  const size = sampleSize(sampleShape);
-  if (x.length !== y.length * size) {
-    throw new RangeError(
-      `arraySource: x has ${x.length} floats, expected ${y.length} samples × ${size}`,
-    );
-  }
-  checkLabels(y, numClasses);
-  return {
-    length: y.length,
-    sampleShape: [...sampleShape],
-    numClasses,
-    read(indices: readonly number[]): Promise<{ x: Float32Array; y: Int32Array }> {
-      const outX = new Float32Array(indices.length * size);
-      const outY = new Int32Array(indices.length);
-      indices.forEach((idx, k) => {
-        if (!Number.isInteger(idx) || idx < 0 || idx >= y.length) {
-          throw new RangeError(`arraySource: index ${idx} out of range [0, ${y.length})`);
-        }
-        outX.set(x.subarray(idx * size, (idx + 1) * size), k * size);
-        outY[k] = y[idx]!;
-      });
-      return Promise.resolve({ x: outX, y: outY });
-    },
-  };
-}
-
-/** A random-access row reader, as `NpyReader` in `npy.ts` provides for a float32 `.npy` file. */
-export interface RowReader {
-  /** Reads the rows at `indices`, gathered in that order. */
-  readRows(indices: readonly number[]): Promise<Float32Array>;
-}
-
-/**
- * A {@linkcode SampleSource} whose samples are read from disk on demand (labels in memory: they
- * are small), so that datasets larger than memory can be trained on.
- *
- * @example
- * ```ts
- * import { rowReaderSource } from "./batches.ts";
- * const rows = { readRows: (i: readonly number[]) => Promise.resolve(new Float32Array(i.length * 4)) };
- * const src = rowReaderSource(rows, new Int32Array([0, 1]), [2, 2], 2);
- * ```
- */
-export function rowReaderSource(
-  reader: RowReader,
-  y: Int32Array,
-  sampleShape: number[],
-  numClasses: number,
-): SampleSource {
-  checkLabels(y, numClasses);
-  return {
-    length: y.length,
-    sampleShape: [...sampleShape],
-    numClasses,
-    async read(indices: readonly number[]): Promise<{ x: Float32Array; y: Int32Array }> {
-      const x = await reader.readRows(indices);
-      return { x, y: Int32Array.from(indices, (i) => y[i]!) };
-    },
-  };
-}
-
-/**
- * A {@linkcode SampleSource} over a float32 `.npy` file opened with `NpyReader` (rows read from
- * disk per batch; consecutive indices are read in one call), with labels `y` in memory.
- *
- * @example
- * ```ts
- * import { npySource } from "./batches.ts";
- * import { NpyReader, writeNpyAtomic } from "../npy.ts";
- * await writeNpyAtomic("/tmp/X_example.npy", new Float32Array(3 * 4), [3, 2, 2, 1]);
- * const src = npySource(await NpyReader.open("/tmp/X_example.npy"), new Int32Array([0, 1, 0]), 2);
- * console.log(src.sampleShape); // [2, 2, 1]
- * ```
- */
-export function npySource(reader: NpyReader, y: Int32Array, numClasses: number): SampleSource {
-  if (reader.dtype !== "<f4") {
-    throw new TypeError(`${reader.path}: samples must be float32 (<f4), not ${reader.dtype}`);
-  }
-  if (reader.rows !== y.length) {
-    throw new RangeError(`${reader.path}: ${reader.rows} rows but ${y.length} labels`);
-  }
-  const size = reader.rowSize;
-  const rows: RowReader = {
-    readRows(indices: readonly number[]): Promise<Float32Array> {
-      const out = new Float32Array(indices.length * size);
-      for (let k = 0; k < indices.length;) {
-        const start = indices[k]!;
-        let run = 1;
-        while (k + run < indices.length && indices[k + run] === start + run) run++;
-        reader.readRows(start, run, out.subarray(k * size, (k + run) * size));
-        k += run;
-      }
-      return Promise.resolve(out);
-    },
-  };
-  return rowReaderSource(rows, y, reader.shape.slice(1), numClasses);
-}
-
-/**
- * A view of `src` restricted to `indices` (e.g. a k-fold part or a quick-run subset).
- *
- * @example
- * ```ts
- * import { arraySource, subsetSource } from "./batches.ts";
- * const src = arraySource(new Float32Array(4), new Int32Array([0, 1, 0, 1]), [1], 2);
- * const odd = subsetSource(src, [1, 3]);
- * console.log(odd.length); // 2
- * ```
- */
-export function subsetSource(src: SampleSource, indices: readonly number[]): SampleSource {
-  for (const i of indices) {
-    if (!Number.isInteger(i) || i < 0 || i >= src.length) {
-      throw new RangeError(`subsetSource: index ${i} out of range [0, ${src.length})`);
-    }
-  }
-  const map = [...indices];
-  return {
-    length: map.length,
-    sampleShape: src.sampleShape,
-    numClasses: src.numClasses,
-    read: (idx) => src.read(idx.map((i) => map[i]!)),
-  };
-}
-
-/** Reads all labels of `src` (in batches, so disk sources do not load every sample at once). */
-export async function readLabels(src: SampleSource, batchSize = 256): Promise<Int32Array> {
-  const y = new Int32Array(src.length);
-  for (const [a, b] of batchRanges(src.length, batchSize)) {
-    const part = await src.read(range(a, b));
-    y.set(part.y, a);
-  }
-  return y;
-}
 
 /**
  * The sample order of epoch `epoch` (0-based): a Fisher-Yates shuffle drawn from
@@ -194,37 +27,87 @@ export function epochOrder(n: number, seed: number, epoch: number): number[] {
   return new Rng(seed).derive(`epoch-${epoch}`).shuffle(range(0, n));
 }
 
+/** The inputs of one {@linkcode trainStep}. */
+export interface StepInput {
+  x: Float32Array;
+  y: Int32Array;
+  sampleShape: number[];
+  numClasses: number;
+  microBatch: number;
+  lossOptions: LossOptions;
+  dropouts: DropoutLike[];
+  seedFor: (micro: number, layer: number) => number;
+}
+
 /**
- * `[start, end)` of each batch of `n` samples; the last batch is partial when `batchSize` does
- * not divide `n` (as in Keras).
- *
- * @example
- * ```ts
- * import { batchRanges } from "./batches.ts";
- * console.log(batchRanges(5, 2)); // [[0, 2], [2, 4], [4, 5]]
- * ```
+ * One optimizer step over a batch, split into micro-batches of `input.microBatch` whose gradients
+ * are summed (each micro-batch loss is divided by the whole batch's size) before one clipped
+ * update; returns the batch loss and the training-mode probabilities.
  */
-export function batchRanges(n: number, batchSize: number): [number, number][] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
-  }
-  const out: [number, number][] = [];
-  for (let a = 0; a < n; a += batchSize) out.push([a, Math.min(n, a + batchSize)]);
-  return out;
-}
-
-/** `[lo, lo+1, …, hi-1]`. */
-export function range(lo: number, hi: number): number[] {
-  return Array.from({ length: Math.max(0, hi - lo) }, (_, i) => lo + i);
-}
-
-function checkLabels(y: Int32Array, numClasses: number): void {
-  if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
-  }
-  for (let i = 0; i < y.length; i++) {
-    if (y[i]! < 0 || y[i]! >= numClasses) {
-      throw new RangeError(`label ${y[i]} at row ${i} outside [0, ${numClasses})`);
+export function trainStep(
+  model: tf.LayersModel,
+  vars: tf.Variable[],
+  opt: Adam,
+  input: StepInput,
+): { loss: number; probs: Float32Array } {
+  const { x, y, sampleShape, numClasses, microBatch } = input;
+  const n = y.length;
+  const size = sampleSize(sampleShape);
+  const probs = new Float32Array(n * numClasses);
+  let loss = 0;
+  let sum: tf.Tensor[] | null = null;
+  try {
+    for (let start = 0, micro = 0; start < n; start += microBatch, micro++) {
+      const end = Math.min(n, start + microBatch);
+      input.dropouts.forEach((d, i) => (d.seed = input.seedFor(micro, i)));
+      const xs = tf.tensor(x.subarray(start * size, end * size), [end - start, ...sampleShape]);
+      const ys = tf.tensor1d(y.subarray(start, end), "int32");
+      let out: tf.Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const p = model.apply(xs, { training: true }) as tf.Tensor;
+        out = tf.keep(p);
+        // The batch loss is the sum over micro-batches: each is divided by the batch size.
+        let l = crossEntropyTensor(p, ys, input.lossOptions, n);
+        if (micro === 0) {
+          const reg = model.calculateLosses();
+          if (reg.length > 0) l = tf.add(l, tf.addN(reg));
+        }
+        return l as tf.Scalar;
+      }, vars);
+      loss += value.dataSync()[0]!;
+      probs.set((out as unknown as tf.Tensor).dataSync() as Float32Array, start * numClasses);
+      tf.dispose([xs, ys, value, out as unknown as tf.Tensor]);
+      const ordered = vars.map((v) => grads[v.name]!);
+      if (sum === null) {
+        sum = ordered;
+      } else {
+        const prev: tf.Tensor[] = sum;
+        sum = prev.map((s, i) => tf.add(s, ordered[i]!));
+        tf.dispose([...prev, ...ordered]);
+      }
     }
+    opt.applyGradients(sum!);
+  } finally {
+    if (sum) tf.dispose(sum);
   }
+  return { loss, probs };
+}
+
+/** A Dropout layer as the trainer sees it: its `seed` is set before each micro-batch. */
+export interface DropoutLike {
+  seed?: number;
+}
+
+/** Dropout layers of `model`, nested models included, in a fixed order. */
+export function dropoutLayers(model: tf.LayersModel): DropoutLike[] {
+  const out: DropoutLike[] = [];
+  const walk = (layers: tf.layers.Layer[]): void => {
+    for (const l of layers) {
+      if (l.getClassName() === "Dropout") out.push(l as unknown as DropoutLike);
+      const inner = (l as unknown as { layers?: tf.layers.Layer[] }).layers;
+      if (Array.isArray(inner)) walk(inner);
+    }
+  };
+  walk(model.layers);
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The training loop: seeded, resumable, memory-flat mini-batch training of any `tf.LayersModel`
  * whose output is a softmax over classes, with Keras semantics for the optimizer, the loss and the
- * callbacks, plus batched evaluation and inference.
+ * callbacks. The batches themselves (order, micro-batches, one step) are in `batches.ts`; the
+ * validation pass is `evaluate.ts`; Ctrl-C handling is `interrupt.ts`.
  *
  * One step: gather the batch's rows from a {@linkcode SampleSource} (never the whole dataset as a
  * tensor), optionally augment it in place, split it into micro-batches, run each forward with
@@ -22,9 +23,11 @@
  * @module
  */
 import { tf } from "./backend.ts";
-import { batchRanges, epochOrder, readLabels, sampleSize, type SampleSource } from "./batches.ts";
+import { batchRanges, readLabels, sampleSize, type SampleSource } from "../prepare/samples.ts";
+import { dropoutLayers, epochOrder, trainStep } from "./batches.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./callbacks.ts";
 import { metricDirection } from "./callbacks.ts";
+import { evaluate } from "./evaluate.ts";
 import {
   getWeightArrays,
   hasCheckpoint,
@@ -33,13 +36,7 @@ import {
   setWeightArrays,
 } from "./checkpoint.ts";
 import { writeFileAtomic } from "../fs.ts";
-import {
-  balancedClassWeights,
-  countCorrect,
-  crossEntropyRows,
-  crossEntropyTensor,
-  type LossOptions,
-} from "./loss.ts";
+import { balancedClassWeights, countCorrect, type LossOptions } from "./loss.ts";
 import { Adam, type LrSchedule } from "./optim.ts";
 import { formatSeconds, log, Progress } from "../progress.ts";
 import { Rng } from "../rng.ts";
@@ -194,10 +191,11 @@ interface TrainerState {
  *
  * @example Adam, early stopping on validation accuracy, best model saved
  * ```ts
- * import { tf } from "./backend.ts";
- * import { arraySource } from "./batches.ts";
+ * import { initBackend, tf } from "./backend.ts";
+ * import { arraySource } from "../prepare/samples.ts";
  * import { EarlyStopping } from "./callbacks.ts";
  * import { train } from "./train.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = tf.sequential({
  *   layers: [tf.layers.dense({ units: 2, activation: "softmax", inputShape: [4] })],
  * });
@@ -210,6 +208,7 @@ interface TrainerState {
  *   callbacks: [new EarlyStopping({ monitor: "val_accuracy", patience: 5 })],
  * });
  * console.log(result.history.length); // 2
+ * model.dispose();
  * ```
  */
 export async function train(
@@ -470,85 +469,6 @@ async function restore(
   return s;
 }
 
-interface StepInput {
-  x: Float32Array;
-  y: Int32Array;
-  sampleShape: number[];
-  numClasses: number;
-  microBatch: number;
-  lossOptions: LossOptions;
-  dropouts: DropoutLike[];
-  seedFor: (micro: number, layer: number) => number;
-}
-
-/** One optimizer step over a batch; returns the batch loss and the training-mode probabilities. */
-function trainStep(
-  model: tf.LayersModel,
-  vars: tf.Variable[],
-  opt: Adam,
-  input: StepInput,
-): { loss: number; probs: Float32Array } {
-  const { x, y, sampleShape, numClasses, microBatch } = input;
-  const n = y.length;
-  const size = sampleSize(sampleShape);
-  const probs = new Float32Array(n * numClasses);
-  let loss = 0;
-  let sum: tf.Tensor[] | null = null;
-  try {
-    for (let start = 0, micro = 0; start < n; start += microBatch, micro++) {
-      const end = Math.min(n, start + microBatch);
-      input.dropouts.forEach((d, i) => (d.seed = input.seedFor(micro, i)));
-      const xs = tf.tensor(x.subarray(start * size, end * size), [end - start, ...sampleShape]);
-      const ys = tf.tensor1d(y.subarray(start, end), "int32");
-      let out: tf.Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const p = model.apply(xs, { training: true }) as tf.Tensor;
-        out = tf.keep(p);
-        // The batch loss is the sum over micro-batches: each is divided by the batch size.
-        let l = crossEntropyTensor(p, ys, input.lossOptions, n);
-        if (micro === 0) {
-          const reg = model.calculateLosses();
-          if (reg.length > 0) l = tf.add(l, tf.addN(reg));
-        }
-        return l as tf.Scalar;
-      }, vars);
-      loss += value.dataSync()[0]!;
-      probs.set((out as unknown as tf.Tensor).dataSync() as Float32Array, start * numClasses);
-      tf.dispose([xs, ys, value, out as unknown as tf.Tensor]);
-      const ordered = vars.map((v) => grads[v.name]!);
-      if (sum === null) {
-        sum = ordered;
-      } else {
-        const prev: tf.Tensor[] = sum;
-        sum = prev.map((s, i) => tf.add(s, ordered[i]!));
-        tf.dispose([...prev, ...ordered]);
-      }
-    }
-    opt.applyGradients(sum!);
-  } finally {
-    if (sum) tf.dispose(sum);
-  }
-  return { loss, probs };
-}
-
-interface DropoutLike {
-  seed?: number;
-}
-
-/** Dropout layers of `model`, nested models included, in a fixed order. */
-function dropoutLayers(model: tf.LayersModel): DropoutLike[] {
-  const out: DropoutLike[] = [];
-  const walk = (layers: tf.layers.Layer[]): void => {
-    for (const l of layers) {
-      if (l.getClassName() === "Dropout") out.push(l as unknown as DropoutLike);
-      const inner = (l as unknown as { layers?: tf.layers.Layer[] }).layers;
-      if (Array.isArray(inner)) walk(inner);
-    }
-  };
-  walk(model.layers);
-  return out;
-}
-
 function checkOutput(model: tf.LayersModel, numClasses: number): void {
   const shape = model.outputs[0]?.shape;
   if (model.outputs.length !== 1 || !shape || shape.length !== 2 || shape[1] !== numClasses) {
@@ -621,160 +541,4 @@ export function historyCsv(history: readonly EpochRow[]): string {
     lines.push(cols.map((c) => (r[c] === undefined ? "" : String(r[c]))).join(","));
   }
   return lines.join("\n") + "\n";
-}
-
-/** Options of {@linkcode evaluate} and {@linkcode predictProbs}. */
-export interface EvalOptions {
-  /** Samples per forward pass (default 64). */
-  batchSize?: number;
-  /** Label smoothing applied to the reported loss (as Keras's `val_loss`). */
-  labelSmoothing?: number;
-}
-
-/** What {@linkcode evaluate} returns. */
-export interface EvalResult {
-  /** Mean cross-entropy (with the given label smoothing, no class weights). */
-  loss: number;
-  /** Arg-max accuracy. */
-  accuracy: number;
-  /** Top-3 accuracy. */
-  top3Accuracy: number;
-  /** Probabilities, row-major `[N, C]`. */
-  probs: Float32Array;
-  /** The labels read from the source. */
-  labels: Int32Array;
-}
-
-/**
- * Evaluates `model` in inference mode over `src`, batch by batch.
- *
- * @example
- * ```ts
- * import { tf } from "./backend.ts";
- * import { arraySource } from "./batches.ts";
- * import { evaluate } from "./train.ts";
- * const model = tf.sequential({
- *   layers: [tf.layers.dense({ units: 2, activation: "softmax", inputShape: [1] })],
- * });
- * const r = await evaluate(model, arraySource(new Float32Array(3), new Int32Array(3), [1], 2));
- * console.log(r.probs.length); // 6
- * ```
- */
-export async function evaluate(
-  model: tf.LayersModel,
-  src: SampleSource,
-  options: EvalOptions = {},
-): Promise<EvalResult> {
-  const { probs, labels } = await runInference(model, src, options.batchSize ?? 64, true);
-  const c = src.numClasses;
-  const losses = crossEntropyRows(probs, labels, c, { labelSmoothing: options.labelSmoothing });
-  const counts = countCorrect(probs, labels, c, 3);
-  const n = Math.max(labels.length, 1);
-  return {
-    loss: losses.reduce((s, l) => s + l, 0) / n,
-    accuracy: counts.top1 / n,
-    top3Accuracy: counts.topK / n,
-    probs,
-    labels,
-  };
-}
-
-/**
- * Class probabilities `[N, C]` (row-major) of `model` in inference mode, computed `batchSize`
- * samples at a time so that memory stays bounded. `input` is a {@linkcode SampleSource} or
- * row-major samples with their shape.
- *
- * @example
- * ```ts
- * import { tf } from "./backend.ts";
- * import { predictProbs } from "./train.ts";
- * const model = tf.sequential({
- *   layers: [tf.layers.dense({ units: 3, activation: "softmax", inputShape: [2] })],
- * });
- * const p = await predictProbs(model, { x: new Float32Array(4), sampleShape: [2] });
- * console.log(p.length); // 6
- * ```
- */
-export async function predictProbs(
-  model: tf.LayersModel,
-  input: SampleSource | { x: Float32Array; sampleShape: number[] },
-  options: { batchSize?: number } = {},
-): Promise<Float32Array> {
-  const batchSize = options.batchSize ?? 64;
-  if ("read" in input) return (await runInference(model, input, batchSize, false)).probs;
-  const size = sampleSize(input.sampleShape);
-  const n = Math.floor(input.x.length / size);
-  if (n * size !== input.x.length) {
-    throw new RangeError(`predictProbs: ${input.x.length} floats is not a multiple of ${size}`);
-  }
-  const c = outputClasses(model);
-  const probs = new Float32Array(n * c);
-  for (const [a, b] of batchRanges(n, batchSize)) {
-    probs.set(forward(model, input.x.subarray(a * size, b * size), input.sampleShape), a * c);
-  }
-  return probs;
-}
-
-async function runInference(
-  model: tf.LayersModel,
-  src: SampleSource,
-  batchSize: number,
-  withLabels: boolean,
-): Promise<{ probs: Float32Array; labels: Int32Array }> {
-  const c = outputClasses(model);
-  const probs = new Float32Array(src.length * c);
-  const labels = new Int32Array(withLabels ? src.length : 0);
-  for (const [a, b] of batchRanges(src.length, batchSize)) {
-    const { x, y } = await src.read(Array.from({ length: b - a }, (_, i) => a + i));
-    probs.set(forward(model, x, src.sampleShape), a * c);
-    if (withLabels) labels.set(y, a);
-  }
-  return { probs, labels };
-}
-
-function forward(model: tf.LayersModel, x: Float32Array, sampleShape: number[]): Float32Array {
-  return tf.tidy(() => {
-    const n = x.length / sampleSize(sampleShape);
-    const out = model.apply(tf.tensor(x, [n, ...sampleShape]), { training: false }) as tf.Tensor;
-    return out.dataSync() as Float32Array;
-  });
-}
-
-function outputClasses(model: tf.LayersModel): number {
-  const c = model.outputs[0]?.shape[1];
-  if (typeof c !== "number") throw new RangeError("the model output must be [batch, classes]");
-  return c;
-}
-
-/** What {@linkcode interruptOnSigint} returns. */
-export interface Interrupt {
-  /** Aborted at the first Ctrl-C: pass it as {@linkcode TrainConfig.signal}. */
-  signal: AbortSignal;
-  /** Removes the SIGINT listener. */
-  dispose(): void;
-}
-
-/**
- * Turns the first Ctrl-C (SIGINT) into an abort of the returned signal, so that {@linkcode train}
- * finishes its batch, saves its checkpoint and returns `interrupted: true` (the script then exits
- * 130); a second Ctrl-C exits at once with 130.
- *
- * @example
- * ```ts
- * import { interruptOnSigint } from "./train.ts";
- * const interrupt = interruptOnSigint();
- * // const result = await train(model, src, val, { ...config, signal: interrupt.signal });
- * interrupt.dispose();
- * // if (result.interrupted) Deno.exit(130);
- * ```
- */
-export function interruptOnSigint(): Interrupt {
-  const ctrl = new AbortController();
-  const handler = (): void => {
-    if (ctrl.signal.aborted) Deno.exit(130);
-    log("interrupt: finishing the current batch and saving (Ctrl-C again to quit now)");
-    ctrl.abort();
-  };
-  Deno.addSignalListener("SIGINT", handler);
-  return { signal: ctrl.signal, dispose: () => Deno.removeSignalListener("SIGINT", handler) };
 }

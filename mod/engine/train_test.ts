@@ -7,11 +7,12 @@ import {
   assertRejects,
 } from "../_assert.ts";
 import { specAugmenter } from "../features/augment.ts";
-import { arraySource, type SampleSource } from "./batches.ts";
+import { arraySource, type SampleSource } from "../prepare/samples.ts";
 import { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau } from "./callbacks.ts";
 import { getWeightArrays, loadModelDir } from "./checkpoint.ts";
 import { Rng } from "../rng.ts";
-import { evaluate, predictProbs, train, type TrainConfig } from "./train.ts";
+import { evaluate, predictProbs } from "./evaluate.ts";
+import { train, type TrainConfig } from "./train.ts";
 
 await initBackend({ backend: "cpu", quiet: true });
 
@@ -322,7 +323,7 @@ Deno.test({
     Deno.permissions.querySync({ name: "run" }).state !== "granted",
   fn: async () => {
     // `deno test` handles SIGINT itself, so the behaviour is checked in a child process.
-    const url = new URL("./train.ts", import.meta.url).href;
+    const url = new URL("./interrupt.ts", import.meta.url).href;
     const code = `import { interruptOnSigint } from "${url}";
       const i = interruptOnSigint();
       i.signal.addEventListener("abort", () => console.log("aborted"));

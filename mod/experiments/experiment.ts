@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { specAugmenter } from "../features/augment.ts";
 import { backendInfo, tf } from "../engine/backend.ts";
-import type { SampleSource } from "../engine/batches.ts";
+import type { SampleSource } from "../prepare/samples.ts";
 import { bundleFiles } from "../predict/bundle.ts";
 import {
   type Callback,
@@ -30,7 +30,8 @@ import { buildModel, type ModelName } from "../models/mod.ts";
 import type { ProcessedData } from "../prepare/processed.ts";
 import { log } from "../progress.ts";
 import type { TrainRecipe } from "./recipes.ts";
-import { evaluate, train } from "../engine/train.ts";
+import { evaluate } from "../engine/evaluate.ts";
+import { train } from "../engine/train.ts";
 import { type TransferReport, transferWeights } from "./transfer.ts";
 
 /** What one run produced: a row of the summary CSV plus context. */

@@ -25,7 +25,7 @@
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { backendInfo } from "../engine/backend.ts";
-import { arraySource, range, sampleSize, subsetSource } from "../engine/batches.ts";
+import { arraySource, range, sampleSize, subsetSource } from "../prepare/samples.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
 import type { ModelName } from "../models/mod.ts";

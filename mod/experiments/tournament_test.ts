@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { initBackend } from "../engine/backend.ts";
-import { arraySource } from "../engine/batches.ts";
+import { arraySource } from "../prepare/samples.ts";
 import { DEMO } from "../datasets/datasets.ts";
 import { synthesizeDemoDataset } from "../datasets/demo_data.ts";
 import { runExperiment, type RunResult, trackScores } from "./experiment.ts";

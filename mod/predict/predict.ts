@@ -23,7 +23,7 @@ import type { Bundle, Preprocessing } from "./bundle.ts";
 import { extractFeatures, type FeatureConfig, featureShape } from "../features/features.ts";
 import { listFilesSorted } from "../fs.ts";
 import type { Scaler } from "../features/scaler.ts";
-import { predictProbs } from "../engine/train.ts";
+import { predictProbs } from "../engine/evaluate.ts";
 
 /** File extensions folder mode classifies (compared case-insensitively). */
 export const AUDIO_EXTENSIONS: readonly string[] = Object.freeze([".wav", ".au", ".snd", ".mp3"]);

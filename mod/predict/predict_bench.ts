@@ -23,7 +23,7 @@ import { loadBundle } from "./bundle.ts";
 import { GTZAN_FEATURES } from "../features/features.ts";
 import { predictFile, predictionInput } from "./predict.ts";
 import { Scaler } from "../features/scaler.ts";
-import { predictProbs } from "../engine/train.ts";
+import { predictProbs } from "../engine/evaluate.ts";
 import { DEMO_GENRES } from "../datasets/demo_data.ts";
 
 /** One benchmark figure (a `deno task bench --json` line). */

@@ -20,7 +20,7 @@ import {
   predictionsCsv,
 } from "./predict.ts";
 import { Scaler } from "../features/scaler.ts";
-import { predictProbs } from "../engine/train.ts";
+import { predictProbs } from "../engine/evaluate.ts";
 
 await initBackend({ backend: "cpu", quiet: true });
 

@@ -7,12 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  arraySource,
-  rowReaderSource,
-  type SampleSource,
-  subsetSource,
-} from "../engine/batches.ts";
+import { arraySource, rowReaderSource, type SampleSource, subsetSource } from "./samples.ts";
 import { UserError } from "../cli.ts";
 import { exists, readJson, sha256Hex } from "../fs.ts";
 import { NpyReader, readNpy } from "../npy.ts";

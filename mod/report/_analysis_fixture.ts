@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
 import { Rng } from "../rng.ts";
-import type { Embedding } from "./analysis.ts";
+import type { Embedding } from "./analysis_types.ts";
 import { type Cell, csvText } from "./tables.ts";
 import { DEMO_GENRES } from "../datasets/demo_data.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { EmbeddingSource } from "./analysis.ts";
+import type { EmbeddingSource } from "./analysis_types.ts";
 import { tf } from "../engine/backend.ts";
 import { loadModelDir } from "../engine/checkpoint.ts";
 import { exists, readJson, sha256Hex } from "../fs.ts";
