@@ -226,9 +226,12 @@ export function parseNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
  *
  * @example
  * ```ts
- * import { readNpy } from "./npy.ts";
- * const a = await readNpy("mod/testdata/librosa/hann_2048.npy");
- * console.log(a.shape); // [2048]
+ * import { readNpy, writeNpyAtomic } from "./npy.ts";
+ * const tmp = await Deno.makeTempDir();
+ * await writeNpyAtomic(`${tmp}/hann.npy`, new Float32Array(2048), [2048]);
+ * const a = await readNpy(`${tmp}/hann.npy`);
+ * console.log(a.shape, a.dtype); // [ 2048 ] "<f4"
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function readNpy(path: string): Promise<NpyArray> {

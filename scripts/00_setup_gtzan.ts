@@ -22,9 +22,8 @@
  * @module
  */
 import { choiceFlag, intFlag, parseCli, runMain } from "../mod/cli.ts";
-import { defaultOut, GTZAN } from "../mod/datasets/datasets.ts";
-import { prepareDataset } from "../mod/prepare/prepare.ts";
-import { SPLIT_NAMES } from "../mod/datasets/split.ts";
+import { defaultOut, GTZAN, SPLIT_NAMES } from "../mod/datasets/mod.ts";
+import { prepareDataset } from "../mod/prepare/mod.ts";
 
 const SPLITS = Object.keys(GTZAN.splits) as ("random" | "fault-filtered")[];
 

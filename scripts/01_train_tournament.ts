@@ -19,17 +19,18 @@
  */
 import { parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { isModelName, type ModelName } from "../mod/models/mod.ts";
-import { loadProcessed, subsetProcessed } from "../mod/prepare/processed.ts";
+import { loadProcessed, subsetProcessed } from "../mod/prepare/mod.ts";
 import { log } from "../mod/progress.ts";
-import { GTZAN_TOURNAMENT } from "../mod/experiments/recipes.ts";
-import { runTournament, type Tag } from "../mod/experiments/tournament.ts";
 import {
   finishTraining,
+  GTZAN_TOURNAMENT,
   readTrainFlags,
   runOptionsFromFlags,
+  runTournament,
   startTraining,
+  type Tag,
   TRAIN_FLAGS,
-} from "../mod/experiments/train_cli.ts";
+} from "../mod/experiments/mod.ts";
 
 const SPEC = {
   usage: "deno task gtzan:train [flags]",

@@ -25,16 +25,18 @@
  * @module
  */
 import { choiceFlag, intFlag, numberFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
-import { formatKFold, KFOLD_PROTOCOLS, runKFold } from "../mod/experiments/kfold.ts";
-import { loadProcessed, subsetProcessed } from "../mod/prepare/processed.ts";
-import { KFOLD_RECIPE } from "../mod/experiments/recipes.ts";
 import {
   finishTraining,
+  formatKFold,
+  KFOLD_PROTOCOLS,
+  KFOLD_RECIPE,
   readTrainFlags,
+  runKFold,
   runOptionsFromFlags,
   startTraining,
   TRAIN_FLAGS,
-} from "../mod/experiments/train_cli.ts";
+} from "../mod/experiments/mod.ts";
+import { loadProcessed, subsetProcessed } from "../mod/prepare/mod.ts";
 
 const SPEC = {
   usage: "deno task gtzan:kfold [flags]",

@@ -20,10 +20,8 @@
  * @module
  */
 import { choiceFlag, intFlag, parseCli, runMain } from "../mod/cli.ts";
-import { defaultOut } from "../mod/datasets/datasets.ts";
-import { fmaConfig } from "../mod/datasets/datasets_fma.ts";
-import { prepareDataset } from "../mod/prepare/prepare.ts";
-import { setupSummary } from "../mod/prepare/setup_summary.ts";
+import { defaultOut, fmaConfig } from "../mod/datasets/mod.ts";
+import { prepareDataset, setupSummary } from "../mod/prepare/mod.ts";
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {

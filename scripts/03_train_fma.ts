@@ -16,11 +16,7 @@
  * @module
  */
 import { choiceFlag, parseCli, runMain } from "../mod/cli.ts";
-import {
-  datasetTrainFlags,
-  FMA_PIPELINE,
-  runDatasetTraining,
-} from "../mod/experiments/dataset_train.ts";
+import { datasetTrainFlags, FMA_PIPELINE, runDatasetTraining } from "../mod/experiments/mod.ts";
 
 const SPEC = {
   usage: "deno task fma:train [flags]",

@@ -17,10 +17,8 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import { INDIAN } from "../mod/datasets/datasets_indian.ts";
-import { prepareDataset } from "../mod/prepare/prepare.ts";
-import { readSetupFlags, setupFlags } from "../mod/prepare/setup_cli.ts";
-import { setupSummary } from "../mod/prepare/setup_summary.ts";
+import { INDIAN } from "../mod/datasets/mod.ts";
+import { prepareDataset, readSetupFlags, setupFlags, setupSummary } from "../mod/prepare/mod.ts";
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {

@@ -19,11 +19,7 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import {
-  datasetTrainFlags,
-  INDIAN_PIPELINE,
-  runDatasetTraining,
-} from "../mod/experiments/dataset_train.ts";
+import { datasetTrainFlags, INDIAN_PIPELINE, runDatasetTraining } from "../mod/experiments/mod.ts";
 
 const SPEC = {
   usage: "deno task indian:train [flags]",

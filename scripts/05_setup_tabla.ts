@@ -18,10 +18,8 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import { TABLA } from "../mod/datasets/datasets_tabla.ts";
-import { prepareDataset } from "../mod/prepare/prepare.ts";
-import { readSetupFlags, setupFlags } from "../mod/prepare/setup_cli.ts";
-import { setupSummary } from "../mod/prepare/setup_summary.ts";
+import { TABLA } from "../mod/datasets/mod.ts";
+import { prepareDataset, readSetupFlags, setupFlags, setupSummary } from "../mod/prepare/mod.ts";
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {

@@ -18,11 +18,7 @@
  * @module
  */
 import { parseCli, runMain } from "../mod/cli.ts";
-import {
-  datasetTrainFlags,
-  runDatasetTraining,
-  TABLA_PIPELINE,
-} from "../mod/experiments/dataset_train.ts";
+import { datasetTrainFlags, runDatasetTraining, TABLA_PIPELINE } from "../mod/experiments/mod.ts";
 
 const SPEC = {
   usage: "deno task tabla:train [flags]",

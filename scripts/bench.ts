@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { shutdownBackend } from "../mod/engine/backend.ts";
+import { shutdownBackend } from "../mod/engine/mod.ts";
 import { parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { log } from "../mod/progress.ts";
 

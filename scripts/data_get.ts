@@ -10,11 +10,18 @@
  * @module
  */
 import { choiceFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
-import { ChecksumError, DownloadError } from "../mod/acquire/download.ts";
-import { ArchiveFormatError, UnsafeArchiveError } from "../mod/acquire/extract.ts";
-import { getDataset } from "../mod/acquire/get_dataset.ts";
-import { KaggleCredentialsError } from "../mod/acquire/kaggle.ts";
-import { DATASET_NAMES, type DatasetName, resolveSource, SOURCES } from "../mod/acquire/sources.ts";
+import {
+  ArchiveFormatError,
+  ChecksumError,
+  DATASET_NAMES,
+  type DatasetName,
+  DownloadError,
+  getDataset,
+  KaggleCredentialsError,
+  resolveSource,
+  SOURCES,
+  UnsafeArchiveError,
+} from "../mod/acquire/mod.ts";
 
 const sourceList = DATASET_NAMES.map((n) =>
   `  ${n.padEnd(7)} ${

@@ -21,19 +21,15 @@
  * @module
  */
 import { join } from "node:path";
-import { runAnalysis } from "../mod/report/analysis.ts";
-import { initBackend, shutdownBackend } from "../mod/engine/backend.ts";
+import { runAnalysis } from "../mod/report/mod.ts";
+import { initBackend, shutdownBackend } from "../mod/engine/mod.ts";
 import { intFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { isModelName, type ModelName } from "../mod/models/mod.ts";
-import { DATASETS } from "../mod/datasets/datasets.ts";
-import { synthesizeDemoDataset } from "../mod/datasets/demo_data.ts";
+import { DATASETS, synthesizeDemoDataset } from "../mod/datasets/mod.ts";
 import { exists, listFilesSorted, readJson } from "../mod/fs.ts";
-import { bundleEmbedding } from "../mod/report/pooled_features.ts";
-import { prepareDataset } from "../mod/prepare/prepare.ts";
-import { loadProcessed, subsetProcessed } from "../mod/prepare/processed.ts";
+import { loadProcessed, prepareDataset, subsetProcessed } from "../mod/prepare/mod.ts";
 import { formatSeconds, log, Progress } from "../mod/progress.ts";
-import { DEMO_TOURNAMENT } from "../mod/experiments/recipes.ts";
-import { runTournament } from "../mod/experiments/tournament.ts";
+import { DEMO_TOURNAMENT, runTournament } from "../mod/experiments/mod.ts";
 
 const SPEC = {
   usage: "deno task demo [flags]",
@@ -118,7 +114,13 @@ async function main(): Promise<void> {
     reportsDir: REPORTS,
     tsnePerClass: 50,
     seed,
-    embedding: bundleEmbedding({ modelsDir: MODELS, dataDir: PROCESSED, perClass: 50, seed }),
+    // The embeddings' module is the report's separate, TensorFlow.js-loading entry point.
+    embedding: (await import("../mod/report/pooled_features.ts")).bundleEmbedding({
+      modelsDir: MODELS,
+      dataDir: PROCESSED,
+      perClass: 50,
+      seed,
+    }),
   });
 
   // Where everything is.

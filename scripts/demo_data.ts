@@ -11,7 +11,7 @@
  * @module
  */
 import { intFlag, numberFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
-import { DEMO_GENRES, synthesizeDemoDataset } from "../mod/datasets/demo_data.ts";
+import { DEMO_GENRES, synthesizeDemoDataset } from "../mod/datasets/mod.ts";
 import { log, Progress } from "../mod/progress.ts";
 
 async function main(): Promise<void> {

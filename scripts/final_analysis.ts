@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { runAnalysis } from "../mod/report/analysis.ts";
+import { runAnalysis } from "../mod/report/mod.ts";
 import { intFlag, parseCli, runMain } from "../mod/cli.ts";
 import { exists, readJson } from "../mod/fs.ts";
 import { log } from "../mod/progress.ts";

@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { decodeAudioFile } from "../mod/audio/audio.ts";
+import { decodeAudioFile } from "../mod/audio/mod.ts";
 import { intFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
-import { extractFeatures, type FeatureConfig, GTZAN_FEATURES } from "../mod/features/features.ts";
+import { extractFeatures, type FeatureConfig, GTZAN_FEATURES } from "../mod/features/mod.ts";
 import { writeNpyAtomic } from "../mod/npy.ts";
 
 async function main(): Promise<void> {

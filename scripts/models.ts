@@ -8,13 +8,17 @@
  *
  * @module
  */
-import { initBackend, shutdownBackend } from "../mod/engine/backend.ts";
+import {
+  initBackend,
+  type LatencyResult,
+  measureLatency,
+  modelFlops,
+  shutdownBackend,
+} from "../mod/engine/mod.ts";
 import { choiceFlag, intFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
-import { modelFlops } from "../mod/engine/flops.ts";
-import { type LatencyResult, measureLatency } from "../mod/engine/latency.ts";
 import { buildModel, isModelName, MODEL_NAMES, type ModelName } from "../mod/models/mod.ts";
 import { log } from "../mod/progress.ts";
-import { modelSummary, paramCounts } from "../mod/models/summary.ts";
+import { modelSummary, paramCounts } from "../mod/models/mod.ts";
 
 const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
 

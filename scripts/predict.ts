@@ -17,20 +17,21 @@
  * @module
  */
 import { dirname } from "node:path";
-import { type BackendName, initBackend, shutdownBackend } from "../mod/engine/backend.ts";
-import { findBestBundle, loadBundle } from "../mod/predict/bundle.ts";
-import { choiceFlag, intFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
-import { writeFileAtomic } from "../mod/fs.ts";
+import { type BackendName, initBackend, shutdownBackend } from "../mod/engine/mod.ts";
 import {
   AUDIO_EXTENSIONS,
   defaultCsvPath,
+  findBestBundle,
   formatPrediction,
   formatSummaryTable,
   listAudioFiles,
+  loadBundle,
   predictFile,
   predictFiles,
   predictionsCsv,
-} from "../mod/predict/predict.ts";
+} from "../mod/predict/mod.ts";
+import { choiceFlag, intFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
+import { writeFileAtomic } from "../mod/fs.ts";
 import { log, Progress } from "../mod/progress.ts";
 
 const BACKENDS: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];

@@ -98,11 +98,17 @@ export async function modelFiles(
  *
  * @example
  * ```ts
- * import { tf } from "./backend.ts";
+ * import { initBackend, tf } from "./backend.ts";
  * import { loadModelDir, saveModelDir } from "./checkpoint.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
- * await saveModelDir(model, "/tmp/model-example");
- * const again = await loadModelDir("/tmp/model-example");
+ * const tmp = await Deno.makeTempDir();
+ * await saveModelDir(model, `${tmp}/model`);
+ * const again = await loadModelDir(`${tmp}/model`);
+ * console.log(again.countParams()); // 8
+ * model.dispose();
+ * again.dispose();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function saveModelDir(
@@ -220,14 +226,19 @@ interface StateFile<S> {
  *
  * @example
  * ```ts
- * import { tf } from "./backend.ts";
- * import { saveCheckpoint } from "./checkpoint.ts";
+ * import { initBackend, tf } from "./backend.ts";
+ * import { hasCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
- * await saveCheckpoint("/tmp/ckpt-example", model, {
+ * const tmp = await Deno.makeTempDir();
+ * await saveCheckpoint(`${tmp}/ckpt`, model, {
  *   state: { epoch: 0 },
  *   optimizer: { iterations: 0, learningRate: 1e-3, m: [], v: [] },
  *   arrays: {},
  * });
+ * console.log(await hasCheckpoint(`${tmp}/ckpt`)); // true
+ * model.dispose();
+ * await Deno.remove(tmp, { recursive: true });
  * ```
  */
 export async function saveCheckpoint<S>(

@@ -167,10 +167,14 @@ function layerFlops(
  *
  * @example
  * ```ts
+ * import { initBackend } from "./backend.ts";
  * import { buildModel } from "../models/mod.ts";
  * import { modelFlops } from "./flops.ts";
- * const { total } = modelFlops(buildModel("UNet_Audio_Classifier"));
- * (total / 1e9).toFixed(2); // "1.68"
+ * await initBackend({ backend: "cpu", quiet: true });
+ * const model = buildModel("UNet_Audio_Classifier");
+ * const { total } = modelFlops(model);
+ * console.log((total / 1e9).toFixed(2)); // "1.68"
+ * model.dispose();
  * ```
  */
 export function modelFlops(model: tf.LayersModel): ModelFlops {

@@ -57,11 +57,14 @@ function median(sorted: readonly number[]): number {
  *
  * @example
  * ```ts
+ * import { initBackend } from "./backend.ts";
  * import { buildModel } from "../models/mod.ts";
  * import { measureLatency } from "./latency.ts";
+ * await initBackend({ backend: "wasm", threads: 1, quiet: true });
  * const model = buildModel("Efficient_VGG");
  * const r = await measureLatency(model, { warmup: 2, runs: 5 });
- * console.log(`${r.medianMs.toFixed(1)} ms (p90 ${r.p90Ms.toFixed(1)}) on ${r.backend}`);
+ * console.log(`${r.medianMs.toFixed(1)} ms (p90 ${r.p90Ms.toFixed(1)}) on ${r.backend}`); // "… on wasm"
+ * model.dispose();
  * ```
  */
 export async function measureLatency(

@@ -31,10 +31,14 @@ export interface LossOptions {
  *
  * @example
  * ```ts
- * import { tf } from "./backend.ts";
+ * import { initBackend, tf } from "./backend.ts";
  * import { crossEntropyTensor } from "./loss.ts";
- * const loss = crossEntropyTensor(tf.tensor2d([[0.5, 0.5]]), tf.tensor1d([0], "int32"), {});
- * console.log(loss.dataSync()[0]); // ≈ 0.693
+ * await initBackend({ backend: "cpu", quiet: true });
+ * const probs = tf.tensor2d([[0.5, 0.5]]);
+ * const labels = tf.tensor1d([0], "int32");
+ * const loss = crossEntropyTensor(probs, labels, {});
+ * console.log(loss.dataSync()[0]); // ≈ 0.693 (ln 2)
+ * tf.dispose([probs, labels, loss]);
  * ```
  */
 export function crossEntropyTensor(

@@ -91,8 +91,9 @@ export interface OptimizerState {
  *
  * @example
  * ```ts
- * import { tf } from "./backend.ts";
+ * import { initBackend, tf } from "./backend.ts";
  * import { Adam } from "./optim.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const w = tf.variable(tf.scalar(1));
  * const opt = new Adam([w], { lr: 0.1 });
  * const g = tf.scalar(2);
@@ -100,6 +101,7 @@ export interface OptimizerState {
  * console.log(w.dataSync()[0]); // ≈ 0.9
  * g.dispose();
  * opt.dispose();
+ * w.dispose();
  * ```
  */
 export class Adam {

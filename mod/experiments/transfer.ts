@@ -39,12 +39,17 @@ function shapeText(shapes: number[][]): string {
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { buildModel } from "../models/mod.ts";
  * import { transferWeights } from "./transfer.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const gtzan = buildModel("UNet_Audio_Classifier", { numClasses: 10 });
  * const tabla = buildModel("UNet_Audio_Classifier", { numClasses: 8 });
  * const { copied, skipped } = transferWeights(gtzan, tabla, { log: () => {} });
- * // copied: 24 encoder/bottleneck layers; skipped: [{ name: "classifier", reason: "weight shapes ..." }]
+ * console.log(copied.length, skipped.map((s) => s.name)); // 24 [ "classifier" ]
+ * // copied: the encoder/bottleneck layers; skipped[0].reason: "weight shapes [256,10] [10] in source, [256,8] [8] in target"
+ * gtzan.dispose();
+ * tabla.dispose();
  * ```
  */
 export function transferWeights(

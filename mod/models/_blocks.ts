@@ -91,14 +91,16 @@ export interface ConvBnActNames {
  *
  * @example
  * ```ts
- * import { tf } from "../engine/backend.ts";
+ * import { initBackend, tf } from "../engine/backend.ts";
  * import { convBnAct, Initializers } from "./_blocks.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const x = tf.input({ shape: [32, 32, 1] });
  * const y = convBnAct(x, new Initializers(1), {
  *   filters: 8,
  *   act: "prelu",
  *   names: { conv: "c1", bn: "b1", act: "p1" },
  * });
+ * console.log(y.shape); // [ null, 32, 32, 8 ]
  * ```
  */
 export function convBnAct(
@@ -132,10 +134,12 @@ export function convBnAct(
  *
  * @example
  * ```ts
- * import { tf } from "../engine/backend.ts";
+ * import { initBackend, tf } from "../engine/backend.ts";
  * import { Initializers, seBlock } from "./_blocks.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const x = tf.input({ shape: [8, 8, 16] });
- * const y = seBlock(x, new Initializers(1), { prefix: "se1" }); // shape [null, 8, 8, 16]
+ * const y = seBlock(x, new Initializers(1), { prefix: "se1" });
+ * console.log(y.shape); // [ null, 8, 8, 16 ]
  * ```
  */
 export function seBlock(
@@ -174,10 +178,12 @@ export function seBlock(
  *
  * @example
  * ```ts
- * import { tf } from "../engine/backend.ts";
+ * import { initBackend, tf } from "../engine/backend.ts";
  * import { classifierHead, Initializers } from "./_blocks.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const x = tf.input({ shape: [4, 4, 8] });
  * const y = classifierHead(x, new Initializers(1), { numClasses: 3, dropout: 0.5 });
+ * console.log(y.shape); // [ null, 3 ]
  * ```
  */
 export function classifierHead(

@@ -20,9 +20,12 @@ import { type ModelOptions, resolveModelOptions } from "./_options.ts";
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { efficientVgg } from "./efficient_vgg.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = efficientVgg({ seed: 1 });
- * model.countParams(); // 34,712 (34,488 trainable + 224 BatchNorm moving statistics)
+ * console.log(model.countParams()); // 34712 (34,488 trainable + 224 BatchNorm moving statistics)
+ * model.dispose();
  * ```
  */
 export function efficientVgg(options?: ModelOptions): tf.LayersModel {

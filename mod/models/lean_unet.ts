@@ -24,9 +24,12 @@ import { type ModelOptions, resolveModelOptions } from "./_options.ts";
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { leanUnet } from "./lean_unet.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = leanUnet({ numClasses: 8 });
- * model.countParams(); // 103,976
+ * console.log(model.countParams()); // 103976
+ * model.dispose();
  * ```
  */
 export function leanUnet(options?: ModelOptions): tf.LayersModel {

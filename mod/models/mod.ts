@@ -24,6 +24,7 @@ export { efficientVgg } from "./efficient_vgg.ts";
 export { leanUnet } from "./lean_unet.ts";
 export { resSeAudioCnn } from "./res_se.ts";
 export { unetAudioClassifier } from "./unet.ts";
+export * from "./summary.ts";
 
 /** The architectures' names, as the original spells them in its reports. */
 export type ModelName =
@@ -55,9 +56,12 @@ export function isModelName(name: string): name is ModelName {
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { buildModel } from "./mod.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = buildModel("UNet_Audio_Classifier", { numClasses: 10, seed: 42 });
- * model.getLayer("gap").outputShape; // [null, 256]
+ * console.log(model.getLayer("gap").outputShape); // [null, 256]
+ * model.dispose();
  * ```
  */
 export function buildModel(name: ModelName, options?: ModelOptions): tf.LayersModel {

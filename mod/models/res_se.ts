@@ -25,9 +25,12 @@ import { type ModelOptions, resolveModelOptions } from "./_options.ts";
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { resSeAudioCnn } from "./res_se.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = resSeAudioCnn({ numClasses: 10 });
- * model.outputs[0].shape; // [null, 10]
+ * console.log(model.outputs[0].shape); // [ null, 10 ]
+ * model.dispose();
  * ```
  */
 export function resSeAudioCnn(options?: ModelOptions): tf.LayersModel {

@@ -26,9 +26,13 @@ function size(shape: readonly number[]): number {
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { buildModel } from "./mod.ts";
  * import { paramCounts } from "./summary.ts";
- * paramCounts(buildModel("Lean_UNet")); // { total: 104234, trainable: 103722, nonTrainable: 512 }
+ * await initBackend({ backend: "cpu", quiet: true });
+ * const model = buildModel("Lean_UNet");
+ * console.log(paramCounts(model)); // { total: 104234, trainable: 103722, nonTrainable: 512 }
+ * model.dispose();
  * ```
  */
 export function paramCounts(model: tf.LayersModel): ParamCounts {
@@ -74,11 +78,14 @@ function shapeText(shape: tf.Shape | tf.Shape[]): string {
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { buildModel } from "./mod.ts";
  * import { modelFlops } from "../engine/flops.ts";
  * import { modelSummary } from "./summary.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = buildModel("Lean_UNet");
  * console.log(modelSummary(model, modelFlops(model)));
+ * model.dispose();
  * ```
  */
 export function modelSummary(model: tf.LayersModel, flops?: ModelFlops): string {

@@ -46,9 +46,12 @@ function doubleConv(
  *
  * @example
  * ```ts
+ * import { initBackend } from "../engine/backend.ts";
  * import { unetAudioClassifier } from "./unet.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
  * const model = unetAudioClassifier({ numClasses: 5, dropout: 0.6 });
- * model.getLayer("classifier").outputShape; // [null, 5]
+ * console.log(model.getLayer("classifier").outputShape); // [ null, 5 ]
+ * model.dispose();
  * ```
  */
 export function unetAudioClassifier(options?: ModelOptions): tf.LayersModel {
