@@ -1,34 +1,37 @@
 /**
- * Band-limited sample-rate conversion: a Kaiser-windowed sinc low-pass (β = 8.6, about 86 dB
- * stop-band attenuation) applied as a polyphase filter for the rational ratio `to/from` reduced
- * by their gcd (44100→22050 = 1/2, 48000→22050 = 147/320, 16000→22050 = 441/320).
+ * Band-limited sample-rate conversion with the frequency response of libsoxr's "HQ" recipe
+ * (`soxr_hq`), the resampler `librosa.load(path, sr=22050)` uses by default, so that resampled
+ * audio gives librosa's features in every mel band up to the new Nyquist frequency.
  *
- * The pass band is flat (ripple < 0.001 dB) up to 0.85 of the lower Nyquist frequency and the
- * stop band starts at that Nyquist frequency, so nothing aliases into the output (for 44.1 kHz →
- * 22.05 kHz: flat to 9.37 kHz, −6 dB at 10.2 kHz, ≥ 86 dB down from 11.025 kHz). librosa's default
- * (`soxr_hq`) is flat a little further (0.913); the difference is confined to the top few mel bands
- * near Nyquist.
+ * The filter is soxr HQ's: linear phase, pass band flat (ripple ≪ 0.01 dB) to 0.9137 of the lower
+ * Nyquist frequency (10.07 kHz when the output is 22,050 Hz), −6 dB at 0.957, stop band from that
+ * Nyquist frequency on with soxr's attenuation budget (126–142 dB), a Kaiser-windowed sinc whose
+ * β, length and design rate are soxr's (`_resample_design.ts` ports soxr's planning and design
+ * code). It runs as one polyphase stage for the rational ratio `to/from` reduced by their gcd
+ * (44100→22050 = 1/2, 48000→22050 = 147/320, 16000→22050 = 441/320), in float32 as soxr HQ does.
+ * For 2:1 the taps are soxr's own; for ratios where soxr adds a second, polyphase stage, that
+ * stage's pass-band droop (≤ 0.03 dB) is the remaining difference.
  *
  * Output sample `n` sits at input time `n·from/to` (no delay), and the output has
  * `ceil(length·to/from)` samples, as `librosa.resample` returns.
  *
- * 2:1 down-sampling, the common case (44.1 kHz sources), runs in a WebAssembly SIMD kernel
- * (`_simd_resample.ts`, eight outputs per pass) with the very same float64 arithmetic as the
- * JavaScript loop, so both give bit-identical output.
+ * The filter runs in a WebAssembly SIMD kernel (`_simd_resample.ts`); without WebAssembly SIMD,
+ * a JavaScript loop does the same float32 operations in the same order, with the same output bit
+ * for bit. Pure TypeScript and WebAssembly: no Deno API, so it runs in a browser as well.
  *
  * @module
  */
 
-import { decimate2 } from "./_simd_resample.ts";
+import {
+  HQ_PASSBAND_END,
+  HQ_PRECISION_BITS,
+  HQ_STOPBAND_BEGIN,
+  soxrHqDesign,
+} from "./_resample_design.ts";
+import { dot, paddedInput, polyphaseJs, polyphaseWasm, type TapTable } from "./_simd_resample.ts";
+import { type FftPlan, fftPlan, fftResampleJs, fftResampleWasm } from "./_fft_resample.ts";
 
-/** Kaiser window shape parameter. */
-export const KAISER_BETA = 8.6;
-/** Pass-band edge as a fraction of the lower of the two Nyquist frequencies. */
-export const PASS_EDGE = 0.85;
-/** Stop-band edge as a fraction of the lower Nyquist frequency. */
-export const STOP_EDGE = 1.0;
-
-/** Largest polyphase table (phases × taps) built up front; larger ratios interpolate a table. */
+/** Largest polyphase table (phases × taps) built up front; larger ones interpolate a kernel. */
 const MAX_TABLE = 1 << 21;
 /** Kernel table resolution (points per input sample) for the interpolated path. */
 const FINE = 512;
@@ -38,72 +41,157 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Zeroth-order modified Bessel function of the first kind (power series). */
-function besselI0(x: number): number {
-  let sum = 1, term = 1;
-  const q = (x * x) / 4;
-  for (let k = 1; k < 64; k++) {
-    term *= q / (k * k);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
+/** What `preprocessing.json` and the setup manifest record about the resampler. */
+export interface ResamplerInfo {
+  /** Name and version of the design. */
+  name: string;
+  /** The resampler it reproduces. */
+  matches: string;
+  /** soxr quality recipe and its precision (bits). */
+  quality: "HQ";
+  precision_bits: number;
+  /** Pass-band end and stop-band begin as fractions of the lower Nyquist frequency. */
+  passband_end: number;
+  stopband_begin: number;
+  /** Filter phase response. */
+  phase: "linear";
+  /** Window of the sinc. */
+  window: "kaiser";
+  /** Arithmetic of the filter. */
+  arithmetic: "float32";
+  /** How the per-ratio parameters (attenuation, β, taps) follow from the rates. */
+  per_ratio: string;
 }
 
-/** The filter for one conversion: a kernel in input-sample units and its half-width. */
-interface Design {
-  /** Impulse response at `u` input samples from the output instant. */
-  kernel: (u: number) => number;
-  /** Taps on each side of the output instant. */
-  half: number;
+/**
+ * The resampler's name and parameters, as recorded in `preprocessing.json` and `manifest.json`.
+ *
+ * @example
+ * ```ts
+ * import { RESAMPLER } from "./resample.ts";
+ * console.log(RESAMPLER.name, RESAMPLER.passband_end.toFixed(4)); // soxr-hq-kaiser/1 0.9137
+ * ```
+ */
+export const RESAMPLER: Readonly<ResamplerInfo> = Object.freeze({
+  name: "soxr-hq-kaiser/1",
+  matches: "librosa.load default res_type 'soxr_hq' (libsoxr 0.1.3 HQ, python-soxr 1.1.0)",
+  quality: "HQ",
+  precision_bits: HQ_PRECISION_BITS,
+  passband_end: HQ_PASSBAND_END,
+  stopband_begin: HQ_STOPBAND_BEGIN,
+  phase: "linear",
+  window: "kaiser",
+  arithmetic: "float32",
+  per_ratio: "soxr's stage plan for from/to sets the attenuation (126-142 dB) and design rate; " +
+    "Kaiser beta and length from soxr's lsx_design_lpf; one polyphase stage over gcd-reduced L/M",
+});
+
+/** The filter of one conversion, for reports and tests (see {@linkcode resamplerDesign}). */
+export interface ResamplerDesign {
+  /** Up- and down-sampling factors (`to/from` reduced). */
+  L: number;
+  M: number;
+  /** Pass-band edge, −6 dB point and stop-band edge (Hz). */
+  passbandHz: number;
+  cutoffHz: number;
+  stopbandHz: number;
+  /** Stop-band attenuation the filter is designed for (dB). */
+  attenuationDb: number;
+  /** Kaiser β. */
+  beta: number;
+  /** Taps per output (input samples the kernel spans). */
+  tapsPerOutput: number;
 }
 
-function design(from: number, to: number): Design {
-  const scale = Math.min(from, to) / from; // lower rate / input rate (≤ 1)
-  const cutoff = ((PASS_EDGE + STOP_EDGE) / 2) * scale; // 2·fc/from
-  const attenuation = KAISER_BETA / 0.1102 + 8.7; // dB, Kaiser's formula inverted
-  const transition = ((STOP_EDGE - PASS_EDGE) / 2) * scale; // Δf/from
-  const width = (attenuation - 7.95) / (14.36 * transition); // taps at the input rate
-  const halfWidth = width / 2;
-  const i0Beta = besselI0(KAISER_BETA);
-  const kernel = (u: number): number => {
-    const r = u / halfWidth;
-    if (r <= -1 || r >= 1) return 0;
-    const a = Math.PI * cutoff * u;
-    const sinc = a === 0 ? 1 : Math.sin(a) / a;
-    return cutoff * sinc * besselI0(KAISER_BETA * Math.sqrt(1 - r * r)) / i0Beta;
+/**
+ * The filter {@linkcode resample} uses for `fromRate → toRate`.
+ *
+ * @example
+ * ```ts
+ * import { resamplerDesign } from "./resample.ts";
+ * const d = resamplerDesign(44100, 22050);
+ * console.log(d.L, d.M, Math.round(d.passbandHz), d.attenuationDb.toFixed(1)); // 1 2 10074 126.4
+ * ```
+ */
+export function resamplerDesign(fromRate: number, toRate: number): ResamplerDesign {
+  checkRates(fromRate, toRate);
+  const g = gcd(fromRate, toRate);
+  const d = soxrHqDesign(fromRate, toRate);
+  return {
+    L: toRate / g,
+    M: fromRate / g,
+    passbandHz: d.passbandHz,
+    cutoffHz: d.cutoffHz,
+    stopbandHz: d.stopbandHz,
+    attenuationDb: d.attenuationDb,
+    beta: d.beta,
+    tapsPerOutput: 2 * Math.ceil(d.halfWidth),
   };
-  return { kernel, half: Math.ceil(halfWidth) };
 }
 
 /** Options of {@linkcode resample}. */
 export interface ResampleOptions {
-  /** `"auto"` (default): WebAssembly SIMD for 2:1 where available; `"js"`: JavaScript only. */
+  /**
+   * `"auto"` (default): the WebAssembly SIMD kernel where available; `"js"`: the JavaScript loop
+   * (the same output bit for bit; for tests and comparisons).
+   */
   engine?: "auto" | "js";
 }
 
-const tableCache = new Map<string, Float64Array>();
+const tableCache = new Map<string, TapTable>();
+const fftCache = new Map<string, FftPlan>();
 
-/** Polyphase taps: row `p` holds the `2·half` taps of the output phase `p/L`. */
-function polyphaseTable(from: number, to: number, L: number, d: Design): Float64Array {
+/** Integer down-sampling (L = 1): the symmetric filter by FFT (`_fft_resample.ts`). */
+function fftFilter(from: number, to: number, M: number): FftPlan {
   const key = `${from}/${to}`;
-  let t = tableCache.get(key);
-  if (t) return t;
-  const K = 2 * d.half;
-  t = new Float64Array(L * K);
-  for (let p = 0; p < L; p++) {
-    for (let k = 0; k < K; k++) t[p * K + k] = d.kernel(p / L + d.half - 1 - k);
+  let plan = fftCache.get(key);
+  if (!plan) {
+    const d = soxrHqDesign(from, to);
+    const c = Math.ceil(d.halfWidth) - 1;
+    const h = new Float64Array(2 * c + 1);
+    for (let k = 0; k <= 2 * c; k++) h[k] = d.kernel(c - k);
+    plan = fftPlan(h, M);
+    if (fftCache.size >= 16) fftCache.clear();
+    fftCache.set(key, plan);
   }
-  if (tableCache.size > 16) tableCache.clear();
+  return plan;
+}
+
+/**
+ * Polyphase taps: row `j` holds the taps of outputs `n ≡ j (mod L)`, whose phase is
+ * `((j·M) mod L) / L`, zero-padded to K (a multiple of 8).
+ */
+function polyphaseTable(from: number, to: number, L: number, M: number): TapTable | null {
+  const key = `${from}/${to}`;
+  const cached = tableCache.get(key);
+  if (cached) return cached;
+  const d = soxrHqDesign(from, to);
+  const H = Math.ceil(d.halfWidth);
+  const K = (2 * H + 7) & ~7;
+  if (L * K > MAX_TABLE) return null;
+  const taps = new Float32Array(L * K);
+  for (let j = 0; j < L; j++) {
+    const frac = ((j * M) % L) / L;
+    for (let k = 0; k < 2 * H; k++) taps[j * K + k] = d.kernel(frac + H - 1 - k);
+  }
+  const t: TapTable = { taps, K, L, M, P: H - 1 };
+  if (tableCache.size >= 16) tableCache.clear();
   tableCache.set(key, t);
   return t;
 }
 
+function checkRates(fromRate: number, toRate: number): void {
+  for (const [name, r] of [["fromRate", fromRate], ["toRate", toRate]] as const) {
+    if (!Number.isSafeInteger(r) || r <= 0) {
+      throw new RangeError(`resample: ${name} must be a positive integer, got ${r}`);
+    }
+  }
+}
+
 /**
- * Resamples `x` from `fromRate` to `toRate` (positive integers, Hz) with a band-limited
- * polyphase windowed-sinc filter. Returns a new array of `ceil(x.length·toRate/fromRate)`
- * samples (a copy when the rates are equal). `options.engine: "js"` skips the WebAssembly kernel
- * of the 2:1 case (same output; for tests and comparisons).
+ * Resamples `x` from `fromRate` to `toRate` (positive integers, Hz) with soxr HQ's filter (see
+ * the module notes). Returns a new array of `ceil(x.length·toRate/fromRate)` samples (a copy when
+ * the rates are equal).
  *
  * @example Down-sample 44.1 kHz to 22.05 kHz
  * ```ts
@@ -118,94 +206,51 @@ export function resample(
   toRate: number,
   options: ResampleOptions = {},
 ): Float32Array {
-  for (const [name, r] of [["fromRate", fromRate], ["toRate", toRate]] as const) {
-    if (!Number.isSafeInteger(r) || r <= 0) {
-      throw new RangeError(`resample: ${name} must be a positive integer, got ${r}`);
-    }
-  }
+  checkRates(fromRate, toRate);
   if (fromRate === toRate) return x.slice();
   const g = gcd(fromRate, toRate);
   const L = toRate / g;
   const M = fromRate / g;
-  const n = x.length;
-  const nOut = Math.ceil((n * L) / M);
-  const out = new Float32Array(nOut);
-  if (n === 0) return out;
-  const d = design(fromRate, toRate);
-  const H = d.half;
-  const K = 2 * H;
-  if (L === 1 && M === 2 && options.engine !== "js") {
-    // 2:1 (44.1 kHz → 22.05 kHz): the WebAssembly SIMD kernel, bit-identical to the loop below.
-    if (decimate2(x, polyphaseTable(fromRate, toRate, L, d), H, out)) return out;
-  }
-  // Input with H zeros in front and enough behind: output n reads xp[i0(n) + 1 + k], k < K.
-  const xp = new Float64Array(n + K + 2);
-  for (let i = 0; i < n; i++) xp[i + H] = x[i]!;
-
-  if (L * K > MAX_TABLE) {
-    interpolatedPath(xp, out, L, M, d);
+  const out = new Float32Array(Math.ceil((x.length * L) / M));
+  if (x.length === 0) return out;
+  if (L === 1) {
+    const plan = fftFilter(fromRate, toRate, M);
+    if (options.engine === "js" || !fftResampleWasm(x, plan, out)) fftResampleJs(x, plan, out);
     return out;
   }
-  const taps = polyphaseTable(fromRate, toRate, L, d);
-  // Outputs n, n+L, n+2L, n+3L share a phase and read inputs M apart: compute them together so
-  // each tap is loaded once for four products.
-  const M2 = 2 * M, M3 = 3 * M;
-  for (let base = 0, i0Base = 0; base < nOut; base += 4 * L, i0Base += 4 * M) {
-    for (let r = 0; r < L; r++) {
-      const n0 = base + r;
-      if (n0 >= nOut) break;
-      const rm = r * M;
-      const t0 = (rm % L) * K;
-      const s = i0Base + Math.floor(rm / L) + 1;
-      if (n0 + 3 * L < nOut) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let k = 0; k < K; k++) {
-          const h = taps[t0 + k]!;
-          const i = s + k;
-          a0 += h * xp[i]!;
-          a1 += h * xp[i + M]!;
-          a2 += h * xp[i + M2]!;
-          a3 += h * xp[i + M3]!;
-        }
-        out[n0] = a0;
-        out[n0 + L] = a1;
-        out[n0 + 2 * L] = a2;
-        out[n0 + 3 * L] = a3;
-      } else {
-        for (let q = 0, nq = n0, sq = s; q < 4 && nq < nOut; q++, nq += L, sq += M) {
-          let a = 0;
-          for (let k = 0; k < K; k++) a += taps[t0 + k]! * xp[sq + k]!;
-          out[nq] = a;
-        }
-      }
-    }
+  const t = polyphaseTable(fromRate, toRate, L, M);
+  if (!t) {
+    interpolatedPath(x, out, L, M, fromRate, toRate);
+  } else if (options.engine === "js" || !polyphaseWasm(x, t, out)) {
+    polyphaseJs(x, t, out);
   }
   return out;
 }
 
-/** Ratios with a huge numerator (e.g. 44100→22051): taps from a fine kernel table per output. */
+/** Ratios with a huge numerator (e.g. 44100→22051): each output's taps from a fine kernel table. */
 function interpolatedPath(
-  xp: Float64Array,
+  x: Float32Array,
   out: Float32Array,
   L: number,
   M: number,
-  d: Design,
+  from: number,
+  to: number,
 ): void {
-  const H = d.half, K = 2 * H;
+  const d = soxrHqDesign(from, to);
+  const H = Math.ceil(d.halfWidth), K = (2 * H + 7) & ~7;
   const fine = new Float64Array(H * FINE + 2);
   for (let j = 0; j < fine.length; j++) fine[j] = d.kernel(j / FINE);
-  const row = new Float64Array(K);
+  const xp = paddedInput(x, H - 1, out.length, L, M, K);
+  const row = new Float32Array(K);
   for (let n = 0; n < out.length; n++) {
-    const i0 = Math.floor((n * M) / L);
-    const frac = (n * M - i0 * L) / L;
-    for (let k = 0; k < K; k++) {
+    const s = Math.floor((n * M) / L);
+    const frac = (n * M - s * L) / L;
+    for (let k = 0; k < 2 * H; k++) {
       const u = Math.abs(frac + H - 1 - k) * FINE;
       const j = Math.floor(u);
       const w = u - j;
       row[k] = j + 1 < fine.length ? fine[j]! * (1 - w) + fine[j + 1]! * w : 0;
     }
-    let a = 0;
-    for (let k = 0; k < K; k++) a += row[k]! * xp[i0 + 1 + k]!;
-    out[n] = a;
+    out[n] = dot(row, 0, xp, s, K);
   }
 }
