@@ -65,7 +65,13 @@ async function main(): Promise<void> {
   if (only.includes("decode")) {
     log("bench: decoding and resampling …");
     const { benchDecode } = await import("../mod/audio/audio_bench.ts");
-    for (const r of await benchDecode(quick ? { runs: 3, warmup: 1 } : {})) emit({ ...r });
+    const decode = await benchDecode(quick ? { runs: 3, warmup: 1 } : {});
+    const soxr = await soxrBench(quick); // the same resampling in Python's soxr, when available
+    for (const r of decode) {
+      const ref = soxr.find((s) => s.name === r.name.replace("resample_s_per_s", "$&_soxr"));
+      emit(ref ? { ...r, vs_soxr: Number((r.value / ref.value).toFixed(3)) } : { ...r });
+    }
+    for (const r of soxr) emit(r);
   }
   if (only.includes("mel")) {
     log("bench: log-mel of one 30 s clip, one thread …");
@@ -101,6 +107,27 @@ async function main(): Promise<void> {
     log(table(rows));
   }
   shutdownBackend(); // ends the process when wasm threads are running
+}
+
+/**
+ * soxr's throughput on the resampling figures (`scripts/dev/bench_soxr.py`), when Python with the
+ * `soxr` package is at hand (`MGC_PYTHON`, default `python3`) and running it is allowed; else none.
+ */
+async function soxrBench(quick: boolean): Promise<Row[]> {
+  const python = Deno.env.get("MGC_PYTHON") ?? "python3";
+  const script = new URL("./dev/bench_soxr.py", import.meta.url).pathname;
+  try {
+    const { success, stdout } = await new Deno.Command(python, {
+      args: [script, ...(quick ? ["--quick"] : [])],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!success) throw new Error(`${python} has no soxr (pip install soxr)`);
+    return new TextDecoder().decode(stdout).trim().split("\n").map((l) => JSON.parse(l) as Row);
+  } catch (e) {
+    log(`bench: soxr comparison skipped (${(e as Error).message})`);
+    return [];
+  }
 }
 
 function table(rows: Row[]): string {

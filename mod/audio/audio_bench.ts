@@ -4,7 +4,10 @@
  * - `wav_decode_ms_30s`: a 30 s, 22,050 Hz, 16-bit mono WAV → float32;
  * - `mp3_decode_ms_30s`: a 30 s, 44.1 kHz stereo 128 kbit/s MP3 stream → mono float32 (the 2 s
  *   LAME-encoded test fixture concatenated 15 times; no encoder is needed at run time);
- * - `resample_ms_30s_44k`: 30 s of mono 44.1 kHz → 22,050 Hz.
+ * - `resample_ms_30s_44k`: 30 s of mono 44.1 kHz → 22,050 Hz;
+ * - `resample_s_per_s:<rate>`: resampling throughput from `<rate>` (44.1, 48, 16, 32 and 96 kHz)
+ *   to 22,050 Hz, in seconds of audio per second, on 30 s of a mono two-tone signal (the same
+ *   signal `scripts/dev/bench_soxr.py` gives soxr for `deno task bench`'s comparison).
  *
  * @module
  */
@@ -18,7 +21,12 @@ export interface AudioBenchResult {
   value: number;
   /** Unit. */
   unit: string;
+  /** Context (e.g. the fastest run). */
+  [context: string]: unknown;
 }
+
+/** Input rates of the `resample_s_per_s` figures. */
+export const RESAMPLE_BENCH_RATES: readonly number[] = [44100, 48000, 16000, 32000, 96000];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,6 +74,12 @@ export async function benchDecode(
   const mp3 = new Uint8Array(15 * clip.length);
   for (let i = 0; i < 15; i++) mp3.set(clip, i * clip.length);
   const x44 = tone(44100, 30);
+  const rates: AudioBenchResult[] = [];
+  for (const rate of RESAMPLE_BENCH_RATES) {
+    const x = tone(rate, 30);
+    const ms = await time(() => resample(x, rate, 22050), runs, warmup);
+    rates.push({ name: `resample_s_per_s:${rate}`, value: Math.round(30000 / ms), unit: "s/s" });
+  }
   return [
     {
       name: "wav_decode_ms_30s",
@@ -82,5 +96,6 @@ export async function benchDecode(
       value: await time(() => resample(x44, 44100, 22050), runs, warmup),
       unit: "ms",
     },
+    ...rates,
   ];
 }

@@ -179,6 +179,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       labels: data.labels,
       inputShape: data.sampleShape,
       manifestSha256: data.manifestSha256,
+      resampler: data.manifest.resampler ?? null,
     });
     const checkpoint = new ModelCheckpoint(bundleDir, { monitor: recipe.monitor, extraFiles });
     const callbacks: Callback[] = [checkpoint];

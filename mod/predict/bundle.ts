@@ -5,7 +5,7 @@
  * | file | holds |
  * |---|---|
  * | `model.json`, `weights.bin` | the tfjs LayersModel (loadable by tfjs anywhere) |
- * | `preprocessing.json` | sample rate, segment length, n_fft, hop, n_mels, dB reference, frame crop/pad, the scaler's description, labels, input shape, the dataset and split it was trained on |
+ * | `preprocessing.json` | sample rate, segment length, n_fft, hop, n_mels, dB reference, frame crop/pad, the scaler's description, labels, input shape, the dataset and split it was trained on, the resampler of its training audio |
  * | `scaler.json`, `scaler_mean.npy`, `scaler_std.npy` | the scaler fitted on the training split |
  * | `labels.json` | class names in output order |
  * | `evaluation.json` | test scores written after training (optional; used to pick the best bundle) |
@@ -20,6 +20,7 @@ import { compareCodePoints, exists, readJson } from "../fs.ts";
 import type * as tf from "@tensorflow/tfjs";
 import { encodeNpy } from "../npy.ts";
 import { Scaler, type ScalerJson } from "../features/scaler.ts";
+import { RESAMPLER, type ResamplerInfo } from "../audio/resample.ts";
 
 /** `preprocessing.json` of a bundle. */
 export interface Preprocessing {
@@ -40,6 +41,12 @@ export interface Preprocessing {
   input_shape: [number, number, number];
   /** sha256 of the processed data's manifest.json (ties the bundle to its data). */
   data_manifest_sha256: string | null;
+  /**
+   * The resampler (name and parameters) that brought the training audio to `features.sampleRate`:
+   * the setup manifest's `resampler`; null when the data predates that record. Absent in bundles
+   * written before it was recorded. Prediction resamples with the same resampler.
+   */
+  resampler?: ResamplerInfo | null;
 }
 
 /** A loaded bundle. */
@@ -93,6 +100,8 @@ export function bundleFiles(info: {
   labels: string[];
   inputShape: [number, number, number];
   manifestSha256: string | null;
+  /** The training data's resampler (its manifest's `resampler`); default this build's. */
+  resampler?: ResamplerInfo | null;
 }): Record<string, FileData> {
   const scalerJson = info.scaler.toJson();
   const pre: Preprocessing = {
@@ -105,6 +114,7 @@ export function bundleFiles(info: {
     labels: info.labels,
     input_shape: info.inputShape,
     data_manifest_sha256: info.manifestSha256,
+    resampler: info.resampler === undefined ? RESAMPLER : info.resampler,
   };
   return {
     "preprocessing.json": JSON.stringify(pre, null, 2) + "\n",

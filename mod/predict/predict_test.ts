@@ -4,7 +4,8 @@ import { makeBundle, TINY_FEATURES } from "./_predict_testutil.ts";
 import { clip, makeGenreTree, wav16 } from "../datasets/_testutil.ts";
 import { decodeAudioFile } from "../audio/audio.ts";
 import { initBackend, tf } from "../engine/backend.ts";
-import { BundleError, findBestBundle, loadBundle } from "./bundle.ts";
+import { BundleError, bundleFiles, findBestBundle, loadBundle } from "./bundle.ts";
+import { RESAMPLER } from "../audio/resample.ts";
 import { GTZAN } from "../datasets/datasets.ts";
 import type { FeatureConfig } from "../features/features.ts";
 import { readNpy } from "../npy.ts";
@@ -41,6 +42,24 @@ async function writeWav(path: string, n: number, label = 0, sr = SR): Promise<st
   return path;
 }
 
+Deno.test("bundle: preprocessing.json records the training data's resampler", () => {
+  const info = {
+    dataset: "demo",
+    split: "random",
+    features: TINY_FEATURES,
+    scaler: new Scaler("per-mel", [16, 16], new Float64Array(16), new Float64Array(16).fill(1), 1),
+    labels: ["a", "b"],
+    inputShape: [16, 16, 1] as [number, number, number],
+    manifestSha256: null,
+  };
+  const pre = (files: Record<string, unknown>): { resampler: unknown } =>
+    JSON.parse(files["preprocessing.json"] as string);
+  assertEquals(pre(bundleFiles(info)).resampler, { ...RESAMPLER });
+  assertEquals(pre(bundleFiles({ ...info, resampler: null })).resampler, null); // older data
+  const other = { ...RESAMPLER, name: "kaiser-0.85/0" };
+  assertEquals(pre(bundleFiles({ ...info, resampler: other })).resampler, other);
+});
+
 Deno.test("bundle: save, load, identical predictions; labels and preprocessing kept", async () => {
   await withTemp(async (dir) => {
     const model = await makeBundle(join(dir, "b"), { model: "Efficient_VGG" });
@@ -55,6 +74,7 @@ Deno.test("bundle: save, load, identical predictions; labels and preprocessing k
     assertEquals(b.preprocessing.input_shape, [16, 16, 1]);
     assertEquals(b.scaler.featureShape, [16, 16]);
     assertEquals(b.evaluation, null);
+    assertEquals(b.preprocessing.resampler, { ...RESAMPLER }); // default: this build's resampler
     b.model.dispose();
   });
 });

@@ -40,6 +40,7 @@ import { compareCodePoints, exists, writeJsonAtomic } from "../fs.ts";
 import { NpyWriter, writeNpyAtomic } from "../npy.ts";
 import { log, Progress } from "../progress.ts";
 import { type Scaler, ScalerFitter } from "../features/scaler.ts";
+import { RESAMPLER, type ResamplerInfo } from "../audio/resample.ts";
 import {
   apportion,
   assignByLists,
@@ -112,6 +113,7 @@ export interface Manifest {
   labels: string[];
   split: Record<string, unknown>;
   features: unknown;
+  resampler?: ResamplerInfo; // every file not at features.sampleRate (absent: older setups)
   scaler: unknown;
   arrays: Record<string, { shape: number[]; dtype: string }>;
   counts: Record<SplitName, PartSummary>;
@@ -660,6 +662,7 @@ async function prepareWith(
       labels: listing.labels,
       split: splitRecord,
       features: config.features,
+      resampler: RESAMPLER,
       scaler: { ...(scaler as Scaler).toJson(), fit_on: "train" },
       arrays,
       counts,

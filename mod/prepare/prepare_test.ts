@@ -1,3 +1,4 @@
+import { RESAMPLER } from "../audio/resample.ts";
 import { join } from "node:path";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
 import { au16, clip, makeGenreTree, wav16 } from "../datasets/_testutil.ts";
@@ -69,6 +70,7 @@ Deno.test("prepare: split, segments, scaler from train only, manifest (small con
     assertEquals(m.files.length, 15);
     assertEquals(m.files.map((f) => f.index), [...Array(15).keys()]);
     assertEquals(m.files[0]!.path, "blues/blues.00000.au");
+    assertEquals(m.resampler, { ...RESAMPLER }); // name and parameters of the resampler
     // Per-genre file counts: 5 → 3/1/1 (largest remainder).
     for (const [g, genre] of GENRES.entries()) {
       const parts = m.files.filter((f) => f.label_index === g).map((f) => f.split);
