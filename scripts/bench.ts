@@ -7,7 +7,9 @@
  * `{"name", "value", "unit", "target", ...context}` (stdout; `--json` prints only these) and in a
  * table on stderr with the target and the ratio to it. Context for the engine figures: the
  * backend, its threads, and the machine's fp32 peak for comparison (sgemm on 2 threads here
- * ≈ 255 GFLOP/s; override with `MGC_PEAK_GFLOPS`).
+ * ≈ 255 GFLOP/s; override with `MGC_PEAK_GFLOPS`). The decode group also runs
+ * `scripts/dev/bench_soxr.py` when Python with the `soxr` package is there (`MGC_PYTHON`, default
+ * `python3`): soxr's own resampling throughput, and each `resample_s_per_s` figure's ratio to it.
  *
  * @module
  */
@@ -30,6 +32,12 @@ const TARGETS: Record<string, [">=" | "<=", number, string]> = {
   "train_gflops:UNet_Audio_Classifier": [">=", 30, "2× the naive wasm path"],
   "latency_ms:UNet_Audio_Classifier": ["<=", 40, "batch 1"],
   predict_ms_30s: ["<=", 1000, "decode + features + UNet, 30 s clip"],
+  // The resampler before soxr HQ's filter (Kaiser, pass band to 0.85), same signal, this machine.
+  "resample_s_per_s:44100": [">=", 1530, "the previous resampler"],
+  "resample_s_per_s:48000": [">=", 440, "the previous resampler"],
+  "resample_s_per_s:16000": [">=", 920, "the previous resampler"],
+  "resample_s_per_s:32000": [">=", 650, "the previous resampler"],
+  "resample_s_per_s:96000": [">=", 230, "the previous resampler"],
 };
 
 const GROUPS = ["decode", "mel", "setup", "engine", "predict"] as const;

@@ -15,9 +15,12 @@
  * Output sample `n` sits at input time `n·from/to` (no delay), and the output has
  * `ceil(length·to/from)` samples, as `librosa.resample` returns.
  *
- * The filter runs in a WebAssembly SIMD kernel (`_simd_resample.ts`); without WebAssembly SIMD,
- * a JavaScript loop does the same float32 operations in the same order, with the same output bit
- * for bit. Pure TypeScript and WebAssembly: no Deno API, so it runs in a browser as well.
+ * Integer down-sampling (L = 1, e.g. 44.1 → 22.05 kHz) runs by FFT overlap-save
+ * (`_fft_resample.ts`), as soxr runs its sharp stage; other ratios as a polyphase FIR
+ * (`_simd_resample.ts`). Both run in WebAssembly SIMD kernels (`_wasm_resample.wat`); without
+ * WebAssembly SIMD, JavaScript loops do the same float32 operations in the same order, with the
+ * same output bit for bit. Pure TypeScript and WebAssembly: no Deno API, so it runs in a browser
+ * as well.
  *
  * @module
  */
