@@ -172,10 +172,34 @@ export class Scaler {
     }
     const mean = await readNpy(join(dir, json.mean_file));
     const std = await readNpy(join(dir, json.std_file));
-    if (!(mean.data instanceof Float64Array) || !(std.data instanceof Float64Array)) {
-      throw new Error(`${dir}: scaler statistics must be float64 .npy arrays`);
+    return Scaler.fromArrays(json, mean.data, std.data, dir);
+  }
+
+  /**
+   * A scaler from its `scaler.json` and the decoded statistics (as the browser page, which
+   * fetches the files, builds it); `where` names the source in errors.
+   *
+   * @example
+   * ```ts
+   * import { Scaler } from "./scaler.ts";
+   * const s = new Scaler("per-mel", [2, 3], new Float64Array([1, 2]), new Float64Array([1, 1]), 4);
+   * const again = Scaler.fromArrays(s.toJson(), s.mean, s.std, "memory");
+   * console.log(again.kind, again.featureShape); // per-mel [ 2, 3 ]
+   * ```
+   */
+  static fromArrays(
+    json: ScalerJson,
+    mean: ArrayLike<number | bigint>,
+    std: ArrayLike<number | bigint>,
+    where: string,
+  ): Scaler {
+    if (json.format !== "mgc-scaler/1" || !SCALER_KINDS.includes(json.kind)) {
+      throw new Error(`${where}: not an mgc-scaler/1 description`);
     }
-    return new Scaler(json.kind, json.feature_shape, mean.data, std.data, json.fitted_on_examples);
+    if (!(mean instanceof Float64Array) || !(std instanceof Float64Array)) {
+      throw new Error(`${where}: scaler statistics must be float64 .npy arrays`);
+    }
+    return new Scaler(json.kind, json.feature_shape, mean, std, json.fitted_on_examples);
   }
 }
 

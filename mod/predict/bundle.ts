@@ -159,8 +159,48 @@ export async function loadBundle(dir: string): Promise<Bundle> {
   } catch (e) {
     throw new BundleError(`${dir}: model unusable (${(e as Error).message})`);
   }
-  const outUnits = (model.outputs[0]!.shape as (number | null)[]).at(-1);
-  const inShape = (model.inputs[0]!.shape as (number | null)[]).slice(1);
+  const problems = bundleProblems({ model, preprocessing: pre, labels, scaler });
+  if (problems.length) {
+    model.dispose();
+    throw new BundleError(`${dir}: mismatched bundle: ${problems.join("; ")}`);
+  }
+  const evalPath = join(dir, "evaluation.json");
+  const evaluation = (await exists(evalPath))
+    ? await readBundleJson<BundleEvaluation>(dir, "evaluation.json")
+    : null;
+  return { dir, model, preprocessing: pre, scaler, labels, evaluation };
+}
+
+/**
+ * What is inconsistent between a bundle's parts (labels vs the model's outputs, scaler and
+ * feature recipe vs the model's input); empty when they agree. {@linkcode loadBundle} and the
+ * browser page both check a bundle with it.
+ *
+ * @example
+ * ```ts
+ * import { bundleProblems } from "./bundle.ts";
+ * import { GTZAN_FEATURES } from "../features/features.ts";
+ * import { Scaler } from "../features/scaler.ts";
+ * const model = { inputs: [{ shape: [null, 128, 128, 1] }], outputs: [{ shape: [null, 2] }] };
+ * const scaler = new Scaler("per-mel", [128, 128], new Float64Array(128), new Float64Array(128).fill(1), 1);
+ * const pre = { features: GTZAN_FEATURES, labels: ["a", "b"], input_shape: [128, 128, 1] as [number, number, number] };
+ * console.log(bundleProblems({ model, preprocessing: pre, labels: ["a", "b", "c"], scaler }));
+ * // [ "labels.json differs from preprocessing.json's labels", "model has 2 outputs but labels.json lists 3 classes" ]
+ * ```
+ */
+export function bundleProblems(parts: {
+  model: {
+    inputs: { shape: readonly (number | null)[] }[];
+    outputs: { shape: readonly (number | null)[] }[];
+  };
+  preprocessing: Pick<Preprocessing, "features" | "labels" | "input_shape">;
+  labels: readonly string[];
+  scaler: Scaler;
+}): string[] {
+  const { model, scaler, labels } = parts;
+  const pre = parts.preprocessing;
+  const outUnits = model.outputs[0]!.shape.at(-1);
+  const inShape = model.inputs[0]!.shape.slice(1);
   const problems: string[] = [];
   if (JSON.stringify(labels) !== JSON.stringify(pre.labels)) {
     problems.push("labels.json differs from preprocessing.json's labels");
@@ -191,15 +231,7 @@ export async function loadBundle(dir: string): Promise<Bundle> {
       }`,
     );
   }
-  if (problems.length) {
-    model.dispose();
-    throw new BundleError(`${dir}: mismatched bundle: ${problems.join("; ")}`);
-  }
-  const evalPath = join(dir, "evaluation.json");
-  const evaluation = (await exists(evalPath))
-    ? await readBundleJson<BundleEvaluation>(dir, "evaluation.json")
-    : null;
-  return { dir, model, preprocessing: pre, scaler, labels, evaluation };
+  return problems;
 }
 
 async function readBundleJson<T>(dir: string, name: string): Promise<T> {

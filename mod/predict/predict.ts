@@ -191,12 +191,74 @@ export async function predictAudio(
   }
   const input = predictionInput(audio.samples, bundle.preprocessing, bundle.scaler, file);
   const probs = await predictProbs(bundle.model, input, { batchSize: options.batchSize ?? 32 });
+  return trackPrediction({
+    probs,
+    labels,
+    features: cfg,
+    segments: input.segments,
+    padded: input.padded,
+    samples: audio.samples.length,
+    file,
+    model: bundle.dir,
+    sourceRate: audio.sourceRate,
+    channels: audio.channels,
+    top: options.top,
+  });
+}
+
+/** What {@linkcode trackPrediction} assembles a prediction from. */
+export interface TrackPredictionParts {
+  /** Per-segment probabilities, row-major `[segments, labels]`. */
+  probs: Float32Array;
+  /** The bundle's labels, in output order. */
+  labels: readonly string[];
+  /** The feature config the segments were cut with (its rate and segment length). */
+  features: Pick<FeatureConfig, "sampleRate" | "segmentSamples">;
+  /** Number of segments. */
+  segments: number;
+  /** True when audio was zero-padded to fill a segment. */
+  padded: boolean;
+  /** Decoded length, samples at `features.sampleRate`. */
+  samples: number;
+  /** The file, as given. */
+  file: string;
+  /** The bundle (folder or URL). */
+  model: string;
+  /** The file's own sample rate, Hz. */
+  sourceRate: number;
+  /** Channels in the file. */
+  channels: number;
+  /** Labels in `top` (default 3). */
+  top?: number;
+}
+
+/**
+ * The {@linkcode TrackPrediction} of a clip from its segments' probabilities: the mean
+ * distribution, the top labels and the per-segment timeline. {@linkcode predictAudio} and the
+ * browser page both call it, so their JSON documents agree field for field.
+ *
+ * @example
+ * ```ts
+ * import { trackPrediction } from "./predict.ts";
+ * const p = trackPrediction({
+ *   probs: new Float32Array([0.9, 0.1, 0.3, 0.7]), labels: ["a", "b"],
+ *   features: { sampleRate: 10, segmentSamples: 10 }, segments: 2, padded: false,
+ *   samples: 20, file: "x.wav", model: "m", sourceRate: 10, channels: 1,
+ * });
+ * console.log(p.top[0]!.label, p.segments[1]!.top_label); // a b
+ * ```
+ */
+export function trackPrediction(parts: TrackPredictionParts): TrackPrediction {
+  const { probs, labels, features: cfg, segments: count } = parts;
   const c = labels.length;
+  if (probs.length !== count * c) {
+    throw new RangeError(`${probs.length} probabilities for ${count} segments × ${c} labels`);
+  }
   const sr = cfg.sampleRate;
-  const n = audio.samples.length;
+  const n = parts.samples;
   const mean = new Float64Array(c);
   const segments: TimelineSegment[] = [];
-  for (let s = 0; s < input.segments; s++) {
+  for (let s = 0; s < count; s++) {
     const row = probs.subarray(s * c, (s + 1) * c);
     for (let j = 0; j < c; j++) mean[j]! += row[j]!;
     const best = argmax(row);
@@ -212,17 +274,17 @@ export async function predictAudio(
   const total = mean.reduce((a, b) => a + b, 0);
   const probabilities = Array.from(mean, (v) => v / total);
   return {
-    file,
-    model: bundle.dir,
+    file: parts.file,
+    model: parts.model,
     labels: [...labels],
     probabilities,
-    top: topK(probabilities, labels, options.top ?? 3),
+    top: topK(probabilities, [...labels], parts.top ?? 3),
     segments,
-    padded: input.padded,
+    padded: parts.padded,
     duration_s: seconds(n / sr),
     sample_rate: sr,
-    source_rate: audio.sourceRate,
-    channels: audio.channels,
+    source_rate: parts.sourceRate,
+    channels: parts.channels,
   };
 }
 
