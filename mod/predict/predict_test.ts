@@ -16,9 +16,9 @@ import {
   listAudioFiles,
   predictFile,
   predictFiles,
-  predictionInput,
   predictionsCsv,
 } from "./predict.ts";
+import { predictionInput } from "./classify.ts";
 import { Scaler } from "../features/scaler.ts";
 import { predictProbs } from "../engine/evaluate.ts";
 
