@@ -18,15 +18,19 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { basename, join } from "node:path";
-import { AudioDecodeError, decodeAudio, type DecodedAudio } from "../audio/audio.ts";
+import {
+  AUDIO_EXTENSIONS,
+  AudioDecodeError,
+  decodeAudio,
+  type DecodedAudio,
+  isAudioFile,
+} from "../audio/audio.ts";
+import { NonFiniteError } from "../finite.ts";
 import type { Bundle, Preprocessing } from "./bundle.ts";
 import { extractFeatures, type FeatureConfig, featureShape } from "../features/features.ts";
 import { listFilesSorted } from "../fs.ts";
 import type { Scaler } from "../features/scaler.ts";
 import { predictProbs } from "../engine/evaluate.ts";
-
-/** File extensions folder mode classifies (compared case-insensitively). */
-export const AUDIO_EXTENSIONS: readonly string[] = Object.freeze([".wav", ".au", ".snd", ".mp3"]);
 
 /** A label and its probability. */
 export interface LabelProbability {
@@ -74,6 +78,8 @@ export interface TrackPrediction {
   source_rate: number;
   /** Channels in the file (mixed to mono). */
   channels: number;
+  /** Present when the file was cut short (data shorter than its header says): what was read. */
+  truncated?: true;
 }
 
 /** Options of {@linkcode predictAudio} and {@linkcode predictFile}. */
@@ -115,7 +121,8 @@ export interface PredictionInput {
 /**
  * The model input for a clip (mono samples at `preprocessing.features.sampleRate`): every
  * segment's log-mel image, scaled with the bundle's scaler. Throws an {@linkcode AudioDecodeError}
- * naming `file` for a clip without samples.
+ * naming `file` for a clip without samples, and a {@linkcode NonFiniteError} naming it when a
+ * sample, a log-mel value or a scaled value is NaN or ±Infinity (never a made-up answer).
  *
  * @example
  * ```ts
@@ -144,7 +151,7 @@ export function predictionInput(
     clip.set(samples);
     padded = true;
   }
-  const f = extractFeatures(clip, cfg);
+  const f = extractFeatures(clip, cfg, file);
   const [mels, frames] = featureShape(cfg);
   if (scaler.featureShape[0] !== mels || scaler.featureShape[1] !== frames) {
     throw new RangeError(
@@ -152,7 +159,7 @@ export function predictionInput(
     );
   }
   return {
-    x: scaler.apply(f.data, f.data),
+    x: scaler.apply(f.data, f.data, file),
     segments: f.segments,
     sampleShape: [mels, frames, 1],
     padded: padded || f.padded,
@@ -223,6 +230,7 @@ export async function predictAudio(
     sample_rate: sr,
     source_rate: audio.sourceRate,
     channels: audio.channels,
+    ...(audio.truncated ? { truncated: true as const } : {}),
   };
 }
 
@@ -268,8 +276,8 @@ export interface SkippedFile {
 }
 
 /**
- * Classifies `files` one after the other. Files that cannot be read or decoded are skipped and
- * returned with their reason; `onResult` sees each outcome as it comes (progress, JSON Lines).
+ * Classifies `files` one after the other. Files that cannot be read or decoded, or whose audio or
+ * features are not finite, are skipped and returned with their reason; `onResult` sees each outcome as it comes (progress, JSON Lines).
  * Any other error (a bug) propagates.
  *
  * @example
@@ -296,7 +304,7 @@ export async function predictFiles(
       result = await predictFile(bundle, file, options);
       predictions.push(result);
     } catch (e) {
-      if (!(e instanceof AudioDecodeError)) throw e;
+      if (!(e instanceof AudioDecodeError || e instanceof NonFiniteError)) throw e;
       result = { file, reason: e.reason };
       skipped.push(result);
     }
@@ -305,22 +313,41 @@ export async function predictFiles(
   return { predictions, skipped };
 }
 
+/** Options of {@linkcode listAudioFiles}. */
+export interface ListAudioOptions {
+  /** Receives the files that are not audio (`isAudioFile`), with the reason. */
+  skipped?: SkippedFile[];
+}
+
 /**
- * The audio files under `dir`, recursively, sorted by path (code point order), as paths joined to
- * `dir`. Hidden files and folders (`.DS_Store`, macOS `._x.wav` forks) are left out.
+ * The audio files under `dir` (`isAudioFile`: the formats `decodeAudio` reads, the list every
+ * dataset loader uses), recursively, sorted by path (code point order), as paths joined to `dir`.
+ * Hidden files and folders (`.DS_Store`, macOS `._x.wav` forks) are left out; other files are
+ * pushed to `options.skipped` with the reason.
  *
  * @example
  * ```ts ignore
  * import { listAudioFiles } from "./predict.ts";
- * const files = await listAudioFiles("data/demo/genres");
+ * const skipped: { file: string; reason: string }[] = [];
+ * const files = await listAudioFiles("data/demo/genres", { skipped });
  * ```
  */
-export async function listAudioFiles(dir: string): Promise<string[]> {
-  const exts = AUDIO_EXTENSIONS;
-  return (await listFilesSorted(dir))
-    .filter((rel) => !rel.split("/").some((part) => part.startsWith(".")))
-    .filter((rel) => exts.some((e) => rel.toLowerCase().endsWith(e)))
-    .map((rel) => join(dir, rel));
+export async function listAudioFiles(
+  dir: string,
+  options: ListAudioOptions = {},
+): Promise<string[]> {
+  const files: string[] = [];
+  for (const rel of await listFilesSorted(dir)) {
+    if (rel.split("/").some((part) => part.startsWith("."))) continue;
+    if (isAudioFile(rel)) files.push(join(dir, rel));
+    else {
+      options.skipped?.push({
+        file: join(dir, rel),
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      });
+    }
+  }
+  return files;
 }
 
 /**
@@ -362,7 +389,9 @@ export function formatPrediction(p: TrackPrediction): string {
     `${p.file}`,
     `  ${p.duration_s.toFixed(1)} s, ${p.segments.length} segment${
       p.segments.length === 1 ? "" : "s"
-    } of ${segLen.toFixed(2)} s${p.padded ? " (zero-padded: the clip is shorter)" : ""}; ` +
+    } of ${segLen.toFixed(2)} s${p.padded ? " (zero-padded: the clip is shorter)" : ""}${
+      p.truncated ? " (the file is cut short: this is what it holds)" : ""
+    }; ` +
     `model ${p.model}`,
     "",
   ];
