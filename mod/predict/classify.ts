@@ -57,6 +57,8 @@ export interface TrackPrediction {
   source_rate: number;
   /** Channels in the file (mixed to mono). */
   channels: number;
+  /** Present when the file was cut short (data shorter than its header says): what was read. */
+  truncated?: true;
 }
 
 /**
@@ -90,7 +92,8 @@ export interface PredictionInput {
 /**
  * The model input for a clip (mono samples at `preprocessing.features.sampleRate`): every
  * segment's log-mel image, scaled with the bundle's scaler. Throws an {@linkcode AudioDecodeError}
- * naming `file` for a clip without samples.
+ * naming `file` for a clip without samples, and a `NonFiniteError` naming it when a sample, a
+ * log-mel value or a scaled value is NaN or ±Infinity (never a made-up answer).
  *
  * @example
  * ```ts
@@ -119,7 +122,7 @@ export function predictionInput(
     clip.set(samples);
     padded = true;
   }
-  const f = extractFeatures(clip, cfg);
+  const f = extractFeatures(clip, cfg, file);
   const [mels, frames] = featureShape(cfg);
   if (scaler.featureShape[0] !== mels || scaler.featureShape[1] !== frames) {
     throw new RangeError(
@@ -127,7 +130,7 @@ export function predictionInput(
     );
   }
   return {
-    x: scaler.apply(f.data, f.data),
+    x: scaler.apply(f.data, f.data, file),
     segments: f.segments,
     sampleShape: [mels, frames, 1],
     padded: padded || f.padded,
@@ -156,6 +159,8 @@ export interface TrackPredictionParts {
   sourceRate: number;
   /** Channels in the file. */
   channels: number;
+  /** True when the file was cut short (recorded as `truncated: true`). */
+  truncated?: boolean;
   /** Labels in `top` (default 3). */
   top?: number;
 }
@@ -213,6 +218,7 @@ export function trackPrediction(parts: TrackPredictionParts): TrackPrediction {
     sample_rate: sr,
     source_rate: parts.sourceRate,
     channels: parts.channels,
+    ...(parts.truncated ? { truncated: true as const } : {}),
   };
 }
 

@@ -18,7 +18,14 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { basename, join } from "node:path";
-import { AudioDecodeError, decodeAudio, type DecodedAudio } from "../audio/audio.ts";
+import {
+  AUDIO_EXTENSIONS,
+  AudioDecodeError,
+  decodeAudio,
+  type DecodedAudio,
+  isAudioFile,
+} from "../audio/audio.ts";
+import { NonFiniteError } from "../finite.ts";
 import type { Bundle } from "./bundle.ts";
 import {
   predictionInput,
@@ -28,9 +35,6 @@ import {
 } from "./classify.ts";
 import { listFilesSorted } from "../fs.ts";
 import { predictProbs } from "../engine/evaluate.ts";
-
-/** File extensions folder mode classifies (compared case-insensitively). */
-export const AUDIO_EXTENSIONS: readonly string[] = Object.freeze([".wav", ".au", ".snd", ".mp3"]);
 
 /** Options of {@linkcode predictAudio} and {@linkcode predictFile}. */
 export interface PredictOptions {
@@ -83,6 +87,7 @@ export async function predictAudio(
     model: bundle.dir,
     sourceRate: audio.sourceRate,
     channels: audio.channels,
+    truncated: audio.truncated,
     top: options.top,
   });
 }
@@ -129,8 +134,9 @@ export interface SkippedFile {
 }
 
 /**
- * Classifies `files` one after the other. Files that cannot be read or decoded are skipped and
- * returned with their reason; `onResult` sees each outcome as it comes (progress, JSON Lines).
+ * Classifies `files` one after the other. Files that cannot be read or decoded, or whose audio or
+ * features are not finite, are skipped and returned with their reason; `onResult` sees each
+ * outcome as it comes (progress, JSON Lines).
  * Any other error (a bug) propagates.
  *
  * @example
@@ -157,7 +163,7 @@ export async function predictFiles(
       result = await predictFile(bundle, file, options);
       predictions.push(result);
     } catch (e) {
-      if (!(e instanceof AudioDecodeError)) throw e;
+      if (!(e instanceof AudioDecodeError || e instanceof NonFiniteError)) throw e;
       result = { file, reason: e.reason };
       skipped.push(result);
     }
@@ -166,22 +172,41 @@ export async function predictFiles(
   return { predictions, skipped };
 }
 
+/** Options of {@linkcode listAudioFiles}. */
+export interface ListAudioOptions {
+  /** Receives the files that are not audio (`isAudioFile`), with the reason. */
+  skipped?: SkippedFile[];
+}
+
 /**
- * The audio files under `dir`, recursively, sorted by path (code point order), as paths joined to
- * `dir`. Hidden files and folders (`.DS_Store`, macOS `._x.wav` forks) are left out.
+ * The audio files under `dir` (`isAudioFile`: the formats `decodeAudio` reads, the list every
+ * dataset loader uses), recursively, sorted by path (code point order), as paths joined to `dir`.
+ * Hidden files and folders (`.DS_Store`, macOS `._x.wav` forks) are left out; other files are
+ * pushed to `options.skipped` with the reason.
  *
  * @example
  * ```ts ignore
  * import { listAudioFiles } from "./predict.ts";
- * const files = await listAudioFiles("data/demo/genres");
+ * const skipped: { file: string; reason: string }[] = [];
+ * const files = await listAudioFiles("data/demo/genres", { skipped });
  * ```
  */
-export async function listAudioFiles(dir: string): Promise<string[]> {
-  const exts = AUDIO_EXTENSIONS;
-  return (await listFilesSorted(dir))
-    .filter((rel) => !rel.split("/").some((part) => part.startsWith(".")))
-    .filter((rel) => exts.some((e) => rel.toLowerCase().endsWith(e)))
-    .map((rel) => join(dir, rel));
+export async function listAudioFiles(
+  dir: string,
+  options: ListAudioOptions = {},
+): Promise<string[]> {
+  const files: string[] = [];
+  for (const rel of await listFilesSorted(dir)) {
+    if (rel.split("/").some((part) => part.startsWith("."))) continue;
+    if (isAudioFile(rel)) files.push(join(dir, rel));
+    else {
+      options.skipped?.push({
+        file: join(dir, rel),
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      });
+    }
+  }
+  return files;
 }
 
 /**
@@ -223,7 +248,9 @@ export function formatPrediction(p: TrackPrediction): string {
     `${p.file}`,
     `  ${p.duration_s.toFixed(1)} s, ${p.segments.length} segment${
       p.segments.length === 1 ? "" : "s"
-    } of ${segLen.toFixed(2)} s${p.padded ? " (zero-padded: the clip is shorter)" : ""}; ` +
+    } of ${segLen.toFixed(2)} s${p.padded ? " (zero-padded: the clip is shorter)" : ""}${
+      p.truncated ? " (the file is cut short: this is what it holds)" : ""
+    }; ` +
     `model ${p.model}`,
     "",
   ];

@@ -7,6 +7,7 @@
  */
 import { AudioDecodeError, decodeAudio, sniffAudioFormat } from "../audio/audio.ts";
 import { resample } from "../audio/resample.ts";
+import { NonFiniteError } from "../finite.ts";
 import { Scaler } from "../features/scaler.ts";
 import type { Preprocessing } from "../predict/bundle_format.ts";
 import { predictionInput } from "../predict/classify.ts";
@@ -50,12 +51,8 @@ async function handle(msg: ToWorker): Promise<void> {
       channels = msg.channels;
     }
     post({ type: "progress", id, stage: "log-mel features", fraction: 0.3 });
+    // Throws a NonFiniteError naming the file when a sample or feature is NaN or infinite.
     const input = predictionInput(samples, pre, scaler, name);
-    for (let i = 0; i < input.x.length; i++) {
-      if (!Number.isFinite(input.x[i]!)) {
-        throw new AudioDecodeError(name, "the audio gives non-finite features (NaN or infinity)");
-      }
-    }
     post({
       type: "input",
       id,
@@ -68,7 +65,9 @@ async function handle(msg: ToWorker): Promise<void> {
       channels,
     }, [input.x.buffer as ArrayBuffer]);
   } catch (e) {
-    const message = e instanceof AudioDecodeError ? e.message : `${name}: ${(e as Error).message}`;
+    const message = e instanceof AudioDecodeError || e instanceof NonFiniteError
+      ? e.message
+      : `${name}: ${(e as Error).message}`;
     post({ type: "error", id, message });
   }
 }
