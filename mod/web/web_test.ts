@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { initBackend } from "../engine/backend.ts";
 import { encodeWav } from "../audio/wav_write.ts";
-import { synthesizeClip } from "../datasets/demo_data.ts";
+import { DEMO_GENRES, synthesizeClip } from "../datasets/demo_data.ts";
 import { GTZAN_FEATURES } from "../features/features.ts";
 import { makeBundle } from "../predict/_predict_testutil.ts";
 import type { TrackPrediction } from "../predict/classify.ts";
@@ -91,18 +91,7 @@ Deno.test({
     let server: ReturnType<typeof serveStatic> | null = null;
     try {
       await initBackend({ backend: "cpu", quiet: true });
-      const labels = [
-        "blues",
-        "classical",
-        "country",
-        "disco",
-        "hiphop",
-        "jazz",
-        "metal",
-        "pop",
-        "reggae",
-        "rock",
-      ];
+      const labels = [...DEMO_GENRES];
       const bundle = `${dir}/Efficient_VGG_best_TEST`;
       const model = await makeBundle(bundle, {
         model: "Efficient_VGG",
