@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   console.log(
     `GTZAN (${m.dataset.layout}) from ${m.dataset.data_dir}, split ${split}, seed ${seed}`,
   );
+  if (m.verification) console.log(`  ${m.verification.line}`);
   for (const s of SPLIT_NAMES) {
     console.log(
       `  ${s.padEnd(5)} ${String(r.counts[s].files).padStart(4)} files ` +
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
     f.status === "ok" && f.examples < (GTZAN.features.maxSegments as number)
   );
   if (short.length) console.log(`  ${short.length} short clips gave fewer than 10 segments`);
+  const truncated = m.files.filter((f) => f.status === "ok" && f.truncated).length;
+  if (truncated) console.log(`  ${truncated} truncated files used for what they hold`);
   const excluded = m.files.filter((f) => f.status === "excluded").length;
   if (excluded) console.log(`  ${excluded} files not in the ${split} lists`);
   if (m.missing_from_disk.length) {

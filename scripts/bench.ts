@@ -1,15 +1,16 @@
 /**
  * # Benchmarks
  *
- * `deno task bench [--json] [--only mel,decode,setup,engine,predict] [--models a,b] [--quick]`
+ * `deno task bench [--json] [--only mel,decode,setup,verify,engine,predict] [--models a,b] [--quick]`
  *
  * Speed is proven here, never in timed tests. Each figure is printed as a JSON line
  * `{"name", "value", "unit", "target", ...context}` (stdout; `--json` prints only these) and in a
  * table on stderr with the target and the ratio to it. Context for the engine figures: the
  * backend, its threads, and the machine's fp32 peak for comparison (sgemm on 2 threads here
  * ≈ 255 GFLOP/s; override with `MGC_PEAK_GFLOPS`). The decode group also runs
- * `scripts/dev/bench_soxr.py` when Python with the `soxr` package is there (`MGC_PYTHON`, default
- * `python3`): soxr's own resampling throughput, and each `resample_s_per_s` figure's ratio to it.
+ * `scripts/dev/bench_soxr.py` when the `python3` on the PATH has the `soxr` package (e.g. an
+ * activated venv): soxr's own resampling throughput, and each `resample_s_per_s` figure's ratio to
+ * it.
  *
  * @module
  */
@@ -38,9 +39,10 @@ const TARGETS: Record<string, [">=" | "<=", number, string]> = {
   "resample_s_per_s:16000": [">=", 920, "the previous resampler"],
   "resample_s_per_s:32000": [">=", 650, "the previous resampler"],
   "resample_s_per_s:96000": [">=", 230, "the previous resampler"],
+  verify_md5_mb_per_s: [">=", 120, "data:verify: GTZAN's 1.3 GB in seconds (≤ 11 s)"],
 };
 
-const GROUPS = ["decode", "mel", "setup", "engine", "predict"] as const;
+const GROUPS = ["decode", "mel", "setup", "verify", "engine", "predict"] as const;
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
@@ -91,6 +93,11 @@ async function main(): Promise<void> {
     const { benchSetup } = await import("../mod/prepare/prepare_bench.ts");
     for (const r of await benchSetup({ clips: quick ? 40 : 100 })) emit({ ...r });
   }
+  if (only.includes("verify")) {
+    log("bench: data:verify hashing (MD5) vs md5sum, GTZAN-sized files from the page cache …");
+    const { benchVerify } = await import("../mod/datasets/verify_bench.ts");
+    for (const r of await benchVerify({ files: quick ? 60 : 200 })) emit({ ...r });
+  }
   if (only.includes("engine")) {
     log("bench: training and batch-1 latency per model …");
     const { benchEngine } = await import("../mod/models/engine_bench.ts");
@@ -119,10 +126,10 @@ async function main(): Promise<void> {
 
 /**
  * soxr's throughput on the resampling figures (`scripts/dev/bench_soxr.py`), when Python with the
- * `soxr` package is at hand (`MGC_PYTHON`, default `python3`) and running it is allowed; else none.
+ * `soxr` package is at hand (`python3` on the PATH) and running it is allowed; else none.
  */
 async function soxrBench(quick: boolean): Promise<Row[]> {
-  const python = Deno.env.get("MGC_PYTHON") ?? "python3";
+  const python = "python3";
   const script = new URL("./dev/bench_soxr.py", import.meta.url).pathname;
   try {
     const { success, stdout } = await new Deno.Command(python, {

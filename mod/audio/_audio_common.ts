@@ -39,4 +39,9 @@ export interface MonoAudio {
   sampleRate: number;
   /** Channel count in the file. */
   channels: number;
+  /**
+   * True when the file ends before the length its header claims and that cut what was decoded:
+   * the frames present were returned (fewer than asked for).
+   */
+  truncated?: boolean;
 }

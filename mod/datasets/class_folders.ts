@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { AUDIO_EXTENSIONS, isAudioFile } from "../audio/audio.ts";
 import type { DatasetListing, ListingSkip } from "./config.ts";
 import { compareCodePoints } from "../fs.ts";
 
@@ -27,22 +28,22 @@ export async function readDirSorted(path: string): Promise<Deno.DirEntry[]> {
 
 /**
  * Lists a folder-per-class tree: `<dataDir>/<class>/<file>`. Classes are the sorted names of the
- * sub-folders that hold at least one file with one of `extensions` (case-insensitive); hidden
- * files (`.DS_Store`, macOS `._x.wav` forks) are ignored; other files are reported as skipped.
- * Returns `null` when `dataDir` is not a folder or holds no such file.
+ * sub-folders that hold at least one audio file (`isAudioFile`: one of `AUDIO_EXTENSIONS`, the
+ * formats `decodeAudio` reads, any case); hidden files (`.DS_Store`, macOS `._x.wav` forks) are
+ * ignored; other files are reported as skipped. Returns `null` when `dataDir` is not a folder or
+ * holds no such file.
  *
  * @example
  * ```ts
  * import { listClassFolders } from "./class_folders.ts";
- * const listing = await listClassFolders("data/demo/genres", [".wav"]);
+ * const listing = await listClassFolders("data/demo/genres");
  * ```
  */
 export async function listClassFolders(
   dataDir: string,
-  extensions: readonly string[],
 ): Promise<Omit<DatasetListing, "layout"> | null> {
   if (!(await isDir(dataDir))) return null;
-  const exts = extensions.map((e) => e.toLowerCase());
+  const exts = AUDIO_EXTENSIONS.join(" ");
   const skipped: ListingSkip[] = [];
   const classes: { name: string; files: string[] }[] = [];
   for (const entry of await readDirSorted(dataDir)) {
@@ -55,14 +56,13 @@ export async function listClassFolders(
     for (const f of await readDirSorted(join(dataDir, entry.name))) {
       if (f.name.startsWith(".")) continue;
       const rel = `${entry.name}/${f.name}`;
-      const lower = f.name.toLowerCase();
       if (!f.isFile && !f.isSymlink) skipped.push({ path: rel, reason: "not a file" });
-      else if (!exts.some((e) => lower.endsWith(e))) {
-        skipped.push({ path: rel, reason: `not a ${exts.join("/")} file` });
+      else if (!isAudioFile(f.name)) {
+        skipped.push({ path: rel, reason: `not an audio file (readable: ${exts})` });
       } else files.push(rel);
     }
     if (files.length === 0) {
-      skipped.push({ path: `${entry.name}/`, reason: `holds no ${exts.join("/")} file` });
+      skipped.push({ path: `${entry.name}/`, reason: `holds no audio file (readable: ${exts})` });
     } else classes.push({ name: entry.name, files });
   }
   if (classes.length === 0) return null;

@@ -31,7 +31,8 @@ export function gtzanMissingMessage(dataDir: string): string {
 
 /**
  * Lists GTZAN in either layout: the original `<genre>/<genre>.<nnnnn>.au` tree or Kaggle's
- * `genres_original/<genre>/<genre>.<nnnnn>.wav`. When `dataDir` does not hold genre folders but
+ * `genres_original/<genre>/<genre>.<nnnnn>.wav` (or any copy converted to another readable
+ * format, e.g. MP3: every file `isAudioFile` accepts is listed, others are reported as skipped). When `dataDir` does not hold genre folders but
  * its sibling or child `genres_original` (or `genres`) does, that folder is used. Genres are the
  * sorted folder names (blues = 0 … rock = 9).
  *
@@ -47,14 +48,18 @@ export async function listGtzan(dataDir: string): Promise<DatasetListing> {
   if (/(^|[\\/])genres$/.test(base)) candidates.push(base.replace(/genres$/, "genres_original"));
   candidates.push(join(dataDir, "genres"), join(dataDir, "genres_original"));
   for (const dir of candidates) {
-    const found = await listClassFolders(dir, [".au", ".wav"]);
+    const found = await listClassFolders(dir);
     if (!found) continue;
-    const exts = new Set(found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1)));
+    const exts = new Set(
+      found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1).toLowerCase()),
+    );
     const kinds = [...exts].sort().join(",");
     const layout = kinds === "au"
       ? "original <genre>/<genre>.<nnnnn>.au"
       : kinds === "wav"
       ? "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)"
+      : exts.size === 1
+      ? `<genre>/<genre>.<nnnnn>.${kinds}`
       : `mixed <genre>/<genre>.<nnnnn>.{${kinds}}`;
     return { ...found, layout };
   }
@@ -107,7 +112,7 @@ export const DEMO: DatasetConfig = {
   defaultDataDir: "data/demo/genres",
   processedRoot: "data/processed/demo",
   listFiles: async (dataDir) => {
-    const found = await listClassFolders(dataDir, [".au", ".wav"]);
+    const found = await listClassFolders(dataDir);
     if (!found) {
       throw new UserError(
         `no demo audio found in ${dataDir}: run \`deno task demo:data\` first, or pass --data-dir`,

@@ -29,7 +29,8 @@ export const INDIAN_CLASSES: readonly string[] = Object.freeze([
 
 /**
  * Lists `<dataDir>/genrenew/<class>/<file>` (or `<dataDir>/<class>/<file>` when given the
- * `genrenew` folder itself); `.mp3` and `.wav`, any case. Other files are reported as skipped.
+ * `genrenew` folder itself); `.mp3`, `.wav` and every other readable format (`isAudioFile`), any
+ * case. Other files are reported as skipped.
  * When the class folders are not the published five, the layout says so (the run goes on with
  * the classes found). Throws a {@linkcode UserError} saying where to put the data when there is
  * none.
@@ -43,7 +44,7 @@ export const INDIAN_CLASSES: readonly string[] = Object.freeze([
  */
 export async function listIndian(dataDir: string): Promise<DatasetListing> {
   for (const dir of [join(dataDir, "genrenew"), dataDir]) {
-    const found = await listClassFolders(dir, [".mp3", ".wav"]);
+    const found = await listClassFolders(dir);
     if (!found) continue;
     let layout = "genrenew/<class>/<file>.{mp3,wav}";
     const expected = INDIAN_CLASSES.join(",");

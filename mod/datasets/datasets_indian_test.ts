@@ -4,6 +4,7 @@ import { fixtureMp3, put, wavClip } from "./_dataset_trees.ts";
 import { UserError } from "../cli.ts";
 import { INDIAN, INDIAN_CLASSES, listIndian } from "./datasets_indian.ts";
 import { readNpy } from "../npy.ts";
+import { AUDIO_EXTENSIONS } from "../audio/audio.ts";
 import { prepareDataset } from "../prepare/prepare.ts";
 
 /** `<root>/genrenew/<class>/` with 2 clips per class (the carnatic ones as MP3), 4 s each. */
@@ -29,7 +30,10 @@ Deno.test("listIndian: genrenew/<class>/ mp3 + wav, from the root or genrenew; o
     assertEquals(l.labels, [...INDIAN_CLASSES]);
     assertEquals(l.items.length, 10);
     assertEquals(l.items[2], { path: "carnatic/carnatic0.mp3", label: 1 });
-    assertEquals(l.skipped, [{ path: "sufi/cover.jpg", reason: "not a .mp3/.wav file" }]);
+    assertEquals(l.skipped, [{
+      path: "sufi/cover.jpg",
+      reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+    }]);
     assertEquals(l.layout, "genrenew/<class>/<file>.{mp3,wav}");
     assertEquals((await listIndian(join(root, "genrenew"))).items, l.items);
 

@@ -13,6 +13,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { AUDIO_EXTENSIONS, isAudioFile } from "../audio/audio.ts";
 import { csvRecords, CsvSyntaxError } from "../csv.ts";
 import { UserError } from "../cli.ts";
 import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./config.ts";
@@ -92,8 +93,9 @@ async function readList(path: string): Promise<[number, string, string][]> {
  * Lists the tabla clips: `<root>/wavfiles/*.wav` labelled by `<root>/file_name.csv`, where
  * `dataDir` is the root or its `wavfiles/` folder. A row's `fname` is the file name in
  * `wavfiles/` (any folder part dropped; `.wav` added when it has no extension; matched
- * case-insensitively when the exact name is absent). Reported in `skipped`, never fatal: rows with an unknown label, a missing
- * file, an empty name or a repeated name, and `.wav` files no row names. A name listed with two
+ * case-insensitively when the exact name is absent; any readable audio format, `isAudioFile`).
+ * Reported in `skipped`, never fatal: rows with an unknown label, a missing file, an empty name
+ * or a repeated name, audio files no row names, and files that are not audio. A name listed with two
  * different labels is dropped. Throws a {@linkcode UserError} when the folder or the CSV is
  * missing or the CSV has no `fname`/`label` header.
  *
@@ -111,8 +113,11 @@ export async function listTabla(dataDir: string): Promise<DatasetListing> {
   for await (const f of Deno.readDir(join(root, AUDIO))) {
     if (f.name.startsWith(".")) continue;
     if (f.isDirectory) skipped.push({ path: `${AUDIO}/${f.name}/`, reason: "a folder" });
-    else if (!f.name.toLowerCase().endsWith(".wav")) {
-      skipped.push({ path: `${AUDIO}/${f.name}`, reason: "not a .wav file" });
+    else if (!isAudioFile(f.name)) {
+      skipped.push({
+        path: `${AUDIO}/${f.name}`,
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      });
     } else {
       onDisk.set(f.name, f.name);
       if (!onDisk.has(f.name.toLowerCase())) onDisk.set(f.name.toLowerCase(), f.name);

@@ -25,6 +25,11 @@
  * 5. **Publish atomically**: all of it is written into a temporary folder beside `out`, which is
  *    then renamed into place; a failed run removes its temporary folder and leaves `out` as it was.
  *
+ * Nothing non-finite reaches the arrays: the decoders refuse NaN/±Inf samples, the feature
+ * extractor non-finite log-mels (such a file is skipped, with the reason), and the scaler fit and
+ * scaling refuse them too, naming the file. A file cut short is used for what it holds (manifest:
+ * `truncated`, `seconds_read`, `note`) and skipped only when that is less than one example.
+ *
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
@@ -36,6 +41,7 @@ import {
   type SplitProtocol,
 } from "../datasets/datasets.ts";
 import { type FeatureConfig, featureShape } from "../features/features.ts";
+import { type VerificationRecord, verifyForSetup } from "../datasets/verification.ts";
 import { compareCodePoints, exists, writeJsonAtomic } from "../fs.ts";
 import { NpyWriter, writeNpyAtomic } from "../npy.ts";
 import { log, Progress } from "../progress.ts";
@@ -49,6 +55,7 @@ import {
   type SplitName,
   stratifiedSplit,
 } from "../datasets/split.ts";
+import { DiskStore, MemoryStore, type RowStore } from "./_row_store.ts";
 import {
   type FromWorker,
   type PrepareFileResult,
@@ -103,6 +110,12 @@ export interface ManifestFile {
   channels?: number;
   seconds?: number;
   padded?: boolean;
+  /** The file is cut short (data shorter than its header says): what it held was used. */
+  truncated?: true;
+  /** With `truncated`: the seconds read (= `seconds`). */
+  seconds_read?: number;
+  /** What was unusual about the file, in words (e.g. "truncated at 10.0 s"). */
+  note?: string;
 }
 
 /** `manifest.json`. */
@@ -121,6 +134,7 @@ export interface Manifest {
   missing_from_disk: { key: string; split: SplitName }[];
   files: ManifestFile[];
   versions: Record<string, string>;
+  verification?: VerificationRecord; // is the input the canonical dataset? (`data:verify`)
 }
 
 /** What {@linkcode prepareDataset} returns. */
@@ -217,68 +231,6 @@ async function assignParts(
         record: { protocol: name, kind: "given", source: protocol.source, level: "file" },
       };
     }
-  }
-}
-
-/** Unscaled examples of one part, in file order, between extraction and scaling. */
-interface RowStore {
-  append(rows: Float32Array): Promise<void>;
-  /** Yields the rows back in blocks (each a whole number of examples); may mutate them. */
-  blocks(rowSize: number): AsyncGenerator<Float32Array>;
-  dispose(): Promise<void>;
-}
-
-class MemoryStore implements RowStore {
-  #chunks: Float32Array[] = [];
-  append(rows: Float32Array): Promise<void> {
-    if (rows.length) this.#chunks.push(rows);
-    return Promise.resolve();
-  }
-  async *blocks(): AsyncGenerator<Float32Array> {
-    while (this.#chunks.length) yield this.#chunks.shift()!;
-  }
-  dispose(): Promise<void> {
-    this.#chunks = [];
-    return Promise.resolve();
-  }
-}
-
-class DiskStore implements RowStore {
-  #file: Deno.FsFile | null = null;
-  #length = 0;
-  constructor(readonly path: string) {}
-  async append(rows: Float32Array): Promise<void> {
-    this.#file ??= await Deno.open(this.path, { write: true, create: true, truncate: true });
-    const bytes = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
-    for (let off = 0; off < bytes.length;) off += await this.#file.write(bytes.subarray(off));
-    this.#length += rows.length;
-  }
-  async *blocks(rowSize: number): AsyncGenerator<Float32Array> {
-    this.#file?.close();
-    this.#file = null;
-    if (this.#length === 0) return;
-    const f = await Deno.open(this.path, { read: true });
-    try {
-      const perBlock = Math.max(1, Math.floor((8 << 20) / (rowSize * 4))) * rowSize;
-      for (let done = 0; done < this.#length;) {
-        const block = new Float32Array(Math.min(perBlock, this.#length - done));
-        const bytes = new Uint8Array(block.buffer);
-        for (let off = 0; off < bytes.length;) {
-          const n = await f.read(bytes.subarray(off));
-          if (n === null) throw new Error(`${this.path}: unexpected end of file`);
-          off += n;
-        }
-        done += block.length;
-        yield block;
-      }
-    } finally {
-      f.close();
-    }
-  }
-  async dispose(): Promise<void> {
-    this.#file?.close();
-    this.#file = null;
-    await Deno.remove(this.path).catch(() => {});
   }
 }
 
@@ -455,6 +407,7 @@ async function prepareWith(
   const seed = options.seed ?? 42;
   const out = options.out ?? defaultOut(config, splitName);
   const listing = await config.listFiles(options.dataDir ?? config.defaultDataDir);
+  const verifying = verifyForSetup(config.name, listing.dataDir, { warn }); // beside extraction
   const phases = { list: 0, extract: 0, scale: 0, publish: 0 };
   let mark = t0;
   const lap = (): number => {
@@ -561,7 +514,7 @@ async function prepareWith(
       inBackground((async () => {
         const w = await writers.train;
         for await (const block of trainStore.blocks(rowSize)) {
-          await w.append(sc.apply(block, block));
+          await w.append(sc.apply(block, block, "X_train"));
         }
         await trainStore.dispose();
         await finishPart("train");
@@ -599,18 +552,25 @@ async function prepareWith(
           seconds: Math.round(r.seconds * 1e6) / 1e6,
           padded: r.padded,
         });
+        if (r.truncated) {
+          const at = r.seconds >= 1 ? r.seconds.toFixed(1) : r.seconds.toPrecision(2);
+          const note = `truncated at ${at} s`;
+          Object.assign(entry, { truncated: true, seconds_read: entry.seconds, note });
+          if (r.examples > 0) warnings[r.index] = `${it.path}: ${note}; using what it holds`;
+        }
         if (r.examples === 0) {
           entry.status = "skipped";
-          entry.reason = `too short for one example (${entry.seconds} s)`;
+          entry.reason = `${r.truncated ? `${entry.note}: ` : ""}too short for one example ` +
+            `(${entry.seconds} s)`;
           warnings[r.index] = `skipping ${it.path}: ${entry.reason}`;
           fileSkips[r.index] = { path: it.path, reason: entry.reason };
         } else {
           entry.examples = r.examples;
           if (part === "train") {
-            fitter.add(r.data);
+            fitter.add(r.data, it.path); // refuses non-finite values, naming the file
             await trainStore.append(r.data);
           } else {
-            await (await writers[part]).append(scaler!.apply(r.data, r.data));
+            await (await writers[part]).append(scaler!.apply(r.data, r.data, it.path));
           }
           for (let k = 0; k < r.examples; k++) {
             y[part].push(it.label);
@@ -675,6 +635,7 @@ async function prepareWith(
         v8: Deno.version.v8,
         typescript: Deno.version.typescript,
       },
+      verification: await verifying,
     };
     await writeJsonAtomic(join(tmp, "manifest.json"), manifest);
     phases.publish = lap(); // manifest and small files so far; the rename follows

@@ -38,6 +38,7 @@ export function setupSummary(r: PrepareResult, options: SetupSummaryOptions): st
     `${options.title} (${m.dataset.layout}) from ${m.dataset.data_dir}, split ` +
     `${split.protocol ?? "?"}${split.seed !== undefined ? `, seed ${split.seed}` : ""}`,
   ];
+  if (m.verification) lines.push(`  ${m.verification.line}`);
   const [, mels, frames] = m.arrays.X_train?.shape ?? [];
   for (const s of SPLIT_NAMES) {
     lines.push(
@@ -56,6 +57,8 @@ export function setupSummary(r: PrepareResult, options: SetupSummaryOptions): st
   }
   const padded = m.files.filter((f) => f.status === "ok" && f.padded).length;
   if (padded) lines.push(`  ${padded} files zero-padded to fill their last example`);
+  const truncated = m.files.filter((f) => f.status === "ok" && f.truncated).length;
+  if (truncated) lines.push(`  ${truncated} truncated files used for what they hold`);
   const excluded = m.files.filter((f) => f.status === "excluded").length;
   if (excluded) lines.push(`  ${excluded} files not in any part`);
   const max = options.maxSkipped ?? 20;

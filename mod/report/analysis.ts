@@ -21,9 +21,10 @@
 import { join } from "node:path";
 import { compareCodePoints, exists, writeFileAtomic } from "../fs.ts";
 import { log as defaultLog } from "../progress.ts";
+import { dataBlocks, readDataRuns } from "./_analysis_data.ts";
 import { championDeepDive } from "./_analysis_deep_dive.ts";
 import { learningCurveFigures, summaryFigures } from "./_analysis_figures.ts";
-import { analysisPage, writeTablesAndFigures } from "./_analysis_page.ts";
+import { analysisPage, type WebModel, writeTablesAndFigures } from "./_analysis_page.ts";
 import {
   crossCheckMeanStd,
   groupRuns,
@@ -115,7 +116,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const rendered = await writeTablesAndFigures(state);
 
   // ---- Page ----------------------------------------------------------------------------------
+  const dataRuns = await readDataRuns(dir, files);
   const html = analysisPage({
+    dataBlocks: await dataBlocks(dataRuns),
+    dataLine: dataRuns.find((r) => r.file === "run.json")?.line ?? null,
     dir,
     tables,
     figures,
@@ -125,6 +129,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     main,
     runJson,
     deepBlocks,
+    // The browser page (`deno task web`), when it was built beside the report.
+    webModels: await readJsonOptional(join(out, "web", "models.json")) as WebModel[] | null,
   });
   const indexPath = join(out, "index.html");
   await writeFileAtomic(indexPath, html);

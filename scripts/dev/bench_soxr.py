@@ -4,8 +4,8 @@
 Prints one JSON line per input rate, {"name": "resample_s_per_s_soxr:<rate>", "value", "unit"}:
 seconds of audio resampled to 22,050 Hz per second of wall time, one thread, median of several
 runs after warm-up, on the same 30 s mono two-tone float32 signal as mod/audio/audio_bench.ts
-(0.3·sin(2π·440·t) + 0.1·sin(2π·3000·t)). `deno task bench` runs it when Python with the `soxr`
-package is on the PATH (or in MGC_PYTHON); `pip install soxr` provides it.
+(0.3·sin(2π·440·t) + 0.1·sin(2π·3000·t)). `deno task bench` runs it when the `python3` on the
+PATH has the `soxr` package (`pip install soxr`, e.g. in an activated venv).
 """
 import json
 import sys
