@@ -39,4 +39,10 @@ export interface MonoAudio {
   sampleRate: number;
   /** Channel count in the file. */
   channels: number;
+  /** The file ended before its header or stream said; what was there was decoded. */
+  truncated?: boolean;
+  /** Seconds actually decoded when `truncated`. */
+  secondsRead?: number;
+  /** MP3 frames skipped as corrupt or missing (decoding went on after them). */
+  badFrames?: number;
 }

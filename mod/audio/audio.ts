@@ -6,7 +6,9 @@
  *
  * The format is sniffed from the first bytes, never from the file name. Every problem with a
  * file (truncated, corrupt, empty, not audio, unsupported encoding) is an
- * {@linkcode AudioDecodeError} whose message names the file and the reason.
+ * {@linkcode AudioDecodeError} whose message names the file and the reason. MP3 is read as
+ * ffmpeg/libmpg123 read it: corrupt frames are skipped (counted in `badFrames`) and a truncated
+ * stream gives what it holds (`truncated`, `secondsRead`); it fails only when no frame decodes.
  *
  * @module
  */
@@ -35,6 +37,13 @@ export interface DecodedAudio {
   channels: number;
   /** The container that was decoded. */
   format: AudioFormat;
+  /** The file ended before its header (WAV/AU data size) or stream said; what was there was
+   * decoded. */
+  truncated?: boolean;
+  /** Seconds actually decoded when `truncated` (== the duration of `samples`). */
+  secondsRead?: number;
+  /** MP3 frames skipped as corrupt or missing; decoding went on after them. */
+  badFrames?: number;
 }
 
 /** Options for {@linkcode decodeAudio}. */
@@ -112,7 +121,16 @@ export async function decodeAudio(
   }
   const sampleRate = targetRate ?? mono.sampleRate;
   if (sampleRate !== mono.sampleRate) samples = resample(samples, mono.sampleRate, sampleRate);
-  return { samples, sampleRate, sourceRate: mono.sampleRate, channels: mono.channels, format };
+  const out: DecodedAudio = {
+    samples,
+    sampleRate,
+    sourceRate: mono.sampleRate,
+    channels: mono.channels,
+    format,
+  };
+  if (mono.truncated) [out.truncated, out.secondsRead] = [true, mono.secondsRead];
+  if (mono.badFrames) out.badFrames = mono.badFrames;
+  return out;
 }
 
 /**
