@@ -38,6 +38,12 @@ export type PrepareFileResult =
     channels: number;
     /** Duration decoded (at most the config's `maxSeconds`), seconds. */
     seconds: number;
+    /** The file ended before its header or stream said (see `DecodedAudio`). */
+    truncated?: boolean;
+    /** Seconds actually decoded when `truncated`. */
+    secondsRead?: number;
+    /** MP3 frames skipped as corrupt or missing. */
+    badFrames?: number;
   }
   | { index: number; ok: false; sha256: string | null; reason: string };
 
@@ -122,6 +128,8 @@ export async function processFile(
     sourceRate: audio.sourceRate,
     channels: audio.channels,
     seconds: audio.samples.length / audio.sampleRate,
+    ...(audio.truncated ? { truncated: true, secondsRead: audio.secondsRead } : {}),
+    ...(audio.badFrames ? { badFrames: audio.badFrames } : {}),
   };
 }
 

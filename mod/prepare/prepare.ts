@@ -55,6 +55,8 @@ import {
   processFile,
   type ToWorker,
 } from "./_prepare_worker.ts";
+import { DiskStore, MemoryStore, type RowStore } from "./_row_store.ts";
+import { decodeNote, groupingCheck, type GroupingRecord } from "./_file_notes.ts";
 
 /** Options of {@linkcode prepareDataset}. */
 export interface PrepareOptions {
@@ -102,13 +104,29 @@ export interface ManifestFile {
   channels?: number;
   seconds?: number;
   padded?: boolean;
+  /** The dataset's grouping key (FMA: `artist:<id>`), when it has one. */
+  group?: string;
+  /** The file ended before its header or stream said; what was there was used. */
+  truncated?: true;
+  /** Seconds actually decoded when `truncated`. */
+  seconds_read?: number;
+  /** MP3 frames skipped as corrupt or missing. */
+  bad_frames?: number;
+  /** How a damaged file was read ("decoded with 3 bad frames", "truncated at 10.0 s"). */
+  note?: string;
 }
 
 /** `manifest.json`. */
 export interface Manifest {
   format: "mgc-processed/1";
   created_by: string;
-  dataset: { name: string; description: string; data_dir: string; layout: string };
+  dataset: {
+    name: string;
+    description: string;
+    data_dir: string;
+    layout: string;
+    warnings?: string[];
+  };
   labels: string[];
   split: Record<string, unknown>;
   features: unknown;
@@ -117,6 +135,8 @@ export interface Manifest {
   counts: Record<SplitName, PartSummary>;
   skipped: { path: string; reason: string }[];
   missing_from_disk: { key: string; split: SplitName }[];
+  /** Whether the split keeps each group (FMA: artist) in one part; when the listing has groups. */
+  grouping?: GroupingRecord;
   files: ManifestFile[];
   versions: Record<string, string>;
 }
@@ -136,6 +156,9 @@ export interface PrepareResult {
    */
   phases: { list: number; extract: number; scale: number; publish: number };
 }
+
+/** `x` rounded to 6 decimals (seconds in the manifest). */
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 /** Version of this project (from deno.json). */
 async function projectVersion(): Promise<string> {
@@ -215,68 +238,6 @@ async function assignParts(
         record: { protocol: name, kind: "given", source: protocol.source, level: "file" },
       };
     }
-  }
-}
-
-/** Unscaled examples of one part, in file order, between extraction and scaling. */
-interface RowStore {
-  append(rows: Float32Array): Promise<void>;
-  /** Yields the rows back in blocks (each a whole number of examples); may mutate them. */
-  blocks(rowSize: number): AsyncGenerator<Float32Array>;
-  dispose(): Promise<void>;
-}
-
-class MemoryStore implements RowStore {
-  #chunks: Float32Array[] = [];
-  append(rows: Float32Array): Promise<void> {
-    if (rows.length) this.#chunks.push(rows);
-    return Promise.resolve();
-  }
-  async *blocks(): AsyncGenerator<Float32Array> {
-    while (this.#chunks.length) yield this.#chunks.shift()!;
-  }
-  dispose(): Promise<void> {
-    this.#chunks = [];
-    return Promise.resolve();
-  }
-}
-
-class DiskStore implements RowStore {
-  #file: Deno.FsFile | null = null;
-  #length = 0;
-  constructor(readonly path: string) {}
-  async append(rows: Float32Array): Promise<void> {
-    this.#file ??= await Deno.open(this.path, { write: true, create: true, truncate: true });
-    const bytes = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
-    for (let off = 0; off < bytes.length;) off += await this.#file.write(bytes.subarray(off));
-    this.#length += rows.length;
-  }
-  async *blocks(rowSize: number): AsyncGenerator<Float32Array> {
-    this.#file?.close();
-    this.#file = null;
-    if (this.#length === 0) return;
-    const f = await Deno.open(this.path, { read: true });
-    try {
-      const perBlock = Math.max(1, Math.floor((8 << 20) / (rowSize * 4))) * rowSize;
-      for (let done = 0; done < this.#length;) {
-        const block = new Float32Array(Math.min(perBlock, this.#length - done));
-        const bytes = new Uint8Array(block.buffer);
-        for (let off = 0; off < bytes.length;) {
-          const n = await f.read(bytes.subarray(off));
-          if (n === null) throw new Error(`${this.path}: unexpected end of file`);
-          off += n;
-        }
-        done += block.length;
-        yield block;
-      }
-    } finally {
-      f.close();
-    }
-  }
-  async dispose(): Promise<void> {
-    this.#file?.close();
-    this.#file = null;
-    await Deno.remove(this.path).catch(() => {});
   }
 }
 
@@ -470,6 +431,7 @@ async function prepareWith(
     seed,
   );
   for (const m of missing) warn(`${m.key} is listed in ${m.split} but not in ${listing.dataDir}`);
+  for (const w of listing.warnings ?? []) warn(w);
 
   const [mels, frames] = featureShape(config.features);
   const rowSize = mels * frames;
@@ -581,6 +543,7 @@ async function prepareWith(
         status: "ok",
         examples: 0,
         sha256: r.sha256,
+        ...(it.group !== undefined ? { group: it.group } : {}),
       };
       if (!r.ok) {
         entry.status = "skipped";
@@ -594,9 +557,13 @@ async function prepareWith(
         Object.assign(entry, {
           source_rate: r.sourceRate,
           channels: r.channels,
-          seconds: Math.round(r.seconds * 1e6) / 1e6,
+          seconds: round6(r.seconds),
           padded: r.padded,
         });
+        if (r.truncated) [entry.truncated, entry.seconds_read] = [true, round6(r.secondsRead!)];
+        if (r.badFrames) entry.bad_frames = r.badFrames;
+        const note = decodeNote(r);
+        if (note) [entry.note, warnings[r.index]] = [note, `${it.path}: ${note}`];
         if (r.examples === 0) {
           entry.status = "skipped";
           entry.reason = `too short for one example (${entry.seconds} s)`;
@@ -648,6 +615,7 @@ async function prepareWith(
       ...listing.skipped.map((s) => ({ ...s })),
       ...fileSkips.filter((s) => s !== undefined),
     ];
+    const written = files.filter((f) => f.status === "ok" && f.examples > 0);
     const manifest: Manifest = {
       format: "mgc-processed/1",
       created_by: options.createdBy ?? "mod/prepare.ts",
@@ -656,6 +624,7 @@ async function prepareWith(
         description: config.description,
         data_dir: listing.dataDir,
         layout: listing.layout,
+        ...(listing.warnings?.length ? { warnings: listing.warnings } : {}),
       },
       labels: listing.labels,
       split: splitRecord,
@@ -665,6 +634,14 @@ async function prepareWith(
       counts,
       skipped,
       missing_from_disk: missing,
+      ...(listing.grouping
+        ? {
+          grouping: groupingCheck(
+            listing.grouping,
+            written.map((f) => ({ group: f.group, part: f.split! })),
+          ),
+        }
+        : {}),
       files,
       versions: {
         mgc: await projectVersion(),
