@@ -13,9 +13,11 @@
  * which not one frame decodes, is an {@linkcode AudioDecodeError}.
  *
  * Gapless: the decoder runs without its own gapless trimming and the trimming is applied here,
- * with libmpg123's rule (a LAME tag with a frame count: skip encoder delay + 529 samples, stop at
- * frames · samples-per-frame − padding + 529), so intact files decode sample for sample as with
- * libmpg123's gapless mode, while the untrimmed sample count stays available for the accounting.
+ * with libmpg123's rule (a LAME tag with a frame count F: drop the first encoder delay + 529
+ * samples, and the samples from F · samples-per-frame − padding + 529 to F · samples-per-frame,
+ * which ends the stream unless more frames follow than the tag announced), so files decode sample
+ * for sample as with libmpg123's gapless mode, while the untrimmed sample count stays available
+ * for the accounting.
  *
  * @module
  */
@@ -74,8 +76,12 @@ export async function decodeMp3(
   const maxFrames = Math.floor(maxSeconds * first.rate);
   const gapless = first.layer === 3 && tag?.frames !== undefined && tag.frames > 0 &&
     tag.delay !== undefined;
+  // Samples kept, in the decoder's untrimmed numbering: [skip, stop) and [resume, ∞).
   const skip = gapless ? tag!.delay! + DECODER_DELAY : 0;
   const stop = gapless ? tag!.frames! * first.samples - tag!.padding! + DECODER_DELAY : Infinity;
+  const resume = gapless ? Math.max(stop, tag!.frames! * first.samples) : Infinity;
+  const kept = (t: number): number =>
+    Math.max(0, Math.min(t, stop) - skip) + Math.max(0, t - resume);
   const { MPEGDecoder } = await (decoderModule ??= import("mpg123-decoder"));
   const decoder = new MPEGDecoder({ enableGapless: false });
   const left: Float32Array[] = [];
@@ -87,7 +93,7 @@ export async function decodeMp3(
   try {
     await decoder.ready;
     const step = Number.isFinite(maxFrames) ? CHUNK : bytes.length;
-    while (fed < bytes.length && total < skip + maxFrames) {
+    while (fed < bytes.length && kept(total) < maxFrames) {
       const r = quietly(() => decoder.decode(bytes.subarray(fed, fed + step)));
       fed = Math.min(bytes.length, fed + step);
       errors += r.errors.length;
@@ -107,8 +113,7 @@ export async function decodeMp3(
       decoder.free();
     } catch { /* never initialised */ }
   }
-  const end = Math.min(total, stop);
-  if (total === 0 || sampleRate === 0 || end <= skip) {
+  if (total === 0 || sampleRate === 0 || kept(total) === 0) {
     throw new AudioDecodeError(file, "no audio samples (no MP3 frame could be decoded)");
   }
   // Frames the bytes fed held, against frames the decoder gave (no lag: a whole frame decodes).
@@ -120,17 +125,22 @@ export async function decodeMp3(
   const lost = scan.measured
     ? Math.max(0, Math.ceil((expected * first.samples - total) / first.samples - 1e-9))
     : errors;
-  const n = Math.min(end - skip, maxFrames);
+  const n = Math.min(kept(total), maxFrames);
   const out = new Float32Array(n);
   const mono = first.channels === 1;
-  let at = -skip; // position in `out` of the current block's first sample
+  let t = 0; // untrimmed position of the current block's first sample
+  let at = 0; // samples written
   for (let k = 0; k < left.length && at < n; k++) {
     const l = left[k]!, r = right[k]!;
-    const from = Math.max(0, -at);
-    const to = Math.min(l.length, n - at);
-    if (mono && from < to) out.set(l.subarray(from, to), at + from);
-    else for (let i = from; i < to; i++) out[at + i] = Math.fround(l[i]! + r[i]!) / 2;
-    at += l.length;
+    for (const [from, to] of [[skip, stop], [resume, Infinity]] as const) {
+      const a = Math.max(0, from - t);
+      const b = Math.min(l.length, to - t, a + n - at);
+      if (a >= b) continue;
+      if (mono) out.set(l.subarray(a, b), at);
+      else for (let i = a; i < b; i++) out[at + i - a] = Math.fround(l[i]! + r[i]!) / 2;
+      at += b - a;
+    }
+    t += l.length;
   }
   const result: MonoAudio = { samples: out, sampleRate, channels: first.channels };
   if (lost > 0) result.badFrames = lost;
