@@ -31,6 +31,7 @@ import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./
 import { FMA_FEATURES } from "../features/features.ts";
 import { fmaAudioPath, type FmaTrack, readFmaTracks } from "./fma_metadata.ts";
 import { compareCodePoints } from "../fs.ts";
+import { isHiddenName } from "./class_folders.ts";
 import { Rng } from "../rng.ts";
 import type { SplitName } from "./split.ts";
 
@@ -99,9 +100,9 @@ async function findRoot(dataDir: string): Promise<string> {
 async function audioOnDisk(root: string, skipped: ListingSkip[]): Promise<Set<string>> {
   const found = new Set<string>();
   for await (const dir of Deno.readDir(join(root, AUDIO))) {
-    if (!dir.isDirectory || dir.name.startsWith(".")) continue; // README.txt, checksums
+    if (!dir.isDirectory || isHiddenName(dir.name)) continue; // README.txt, checksums
     for await (const f of Deno.readDir(join(root, AUDIO, dir.name))) {
-      if (f.name.startsWith(".")) continue;
+      if (isHiddenName(f.name)) continue; // .DS_Store, macOS ._ forks, Thumbs.db
       const rel = `${AUDIO}/${dir.name}/${f.name}`;
       if (f.isDirectory) skipped.push({ path: rel, reason: "a folder inside a track folder" });
       else if (!f.name.toLowerCase().endsWith(".mp3")) {

@@ -98,7 +98,7 @@ export interface TablaOptions {
   list?: string;
 }
 
-const AUDIO_EXTENSIONS = [".wav"];
+const TABLA_EXTENSIONS = [".wav"];
 
 const isAudio = (name: string): boolean => name.toLowerCase().endsWith(".wav");
 
@@ -324,13 +324,13 @@ async function listFlat(
 /** The per-taal layout: `<root>/<taal>/<file>.wav`, folder names matched as labels are. */
 async function listPerTaal(dataDir: string): Promise<DatasetListing | null> {
   let best: { root: string; matched: number } | null = null;
-  for (const root of await findClassRoots(dataDir, AUDIO_EXTENSIONS)) {
-    const found = (await listClassFolders(root, AUDIO_EXTENSIONS))!;
+  for (const root of await findClassRoots(dataDir, TABLA_EXTENSIONS)) {
+    const found = (await listClassFolders(root, TABLA_EXTENSIONS))!;
     const matched = found.labels.filter((l) => taalIndex(l) !== undefined).length;
     if (matched > 0 && (!best || matched > best.matched)) best = { root, matched };
   }
   if (!best) return null;
-  const found = (await listClassFolders(best.root, AUDIO_EXTENSIONS))!;
+  const found = (await listClassFolders(best.root, TABLA_EXTENSIONS))!;
   const skipped = [...found.skipped];
   const items: DatasetItem[] = [];
   for (const it of found.items) {
