@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     f.status === "ok" && f.examples < (GTZAN.features.maxSegments as number)
   );
   if (short.length) console.log(`  ${short.length} short clips gave fewer than 10 segments`);
+  const truncated = m.files.filter((f) => f.status === "ok" && f.truncated).length;
+  if (truncated) console.log(`  ${truncated} truncated files used for what they hold`);
   const excluded = m.files.filter((f) => f.status === "excluded").length;
   if (excluded) console.log(`  ${excluded} files not in the ${split} lists`);
   if (m.missing_from_disk.length) {

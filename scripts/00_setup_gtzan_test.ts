@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
 import { makeGenreTree } from "../mod/datasets/_testutil.ts";
+import { writeMixedGenreFolder } from "../mod/datasets/_bad_audio.ts";
+import { allFinite } from "../mod/finite.ts";
+import { readNpy } from "../mod/npy.ts";
 
 const SCRIPT = new URL("./00_setup_gtzan.ts", import.meta.url).pathname;
 
@@ -103,6 +106,40 @@ Deno.test("gtzan:setup with only --data-dir on every published layout", async ()
     const twice = await run(["--data-dir", mixed], root);
     assertEquals(twice.code, 1);
     assert(twice.stderr.includes("jazz/jazz.00004.au and jazz/jazz.00004.wav"), twice.stderr);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("gtzan:setup over a folder mixing NaN/Inf, truncated, MP3 and broken files with good ones: exit 0, all in the manifest, finite arrays", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mgc_setup_mixed_" });
+  try {
+    const data = join(root, "genres");
+    const mixed = await writeMixedGenreFolder(data, 65488, 1); // GTZAN segments, 1 per clip
+    const out = join(root, "out");
+    const r = await run(["--data-dir", data, "--out", out, "--workers", "2"]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stdout.includes("1 truncated files used for what they hold"), r.stdout);
+    assert(r.stdout.includes("jazz/jazz.00055.flac: not an audio file"), r.stdout);
+    const m = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+    assertEquals(
+      m.files.map((f: { path: string; status: string }) => [f.path, f.status]),
+      mixed.files.map((f) => [f.path, f.status]),
+    );
+    const mp3 = m.files.find((f: { path: string }) => f.path === "blues/blues.00052.mp3");
+    assertEquals([mp3.status, mp3.examples, mp3.source_rate, mp3.channels], ["ok", 1, 44100, 2]);
+    const cut = m.files.find((f: { path: string }) => f.path === "rock/rock.00051.wav");
+    assertEquals([cut.truncated, cut.examples, cut.note], [true, 1, "truncated at 3.0 s"]);
+    let rows = 0;
+    for (const s of ["train", "val", "test"]) {
+      const x = await readNpy(join(out, `X_${s}.npy`));
+      rows += x.shape[0]!;
+      assert(allFinite(x.data as Float32Array), `X_${s} is finite`);
+    }
+    assertEquals(rows, mixed.files.filter((f) => f.status === "ok").length);
+    for (const f of ["scaler_mean.npy", "scaler_std.npy"]) {
+      assert(allFinite((await readNpy(join(out, f))).data as Float64Array), f);
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

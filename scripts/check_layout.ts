@@ -37,6 +37,7 @@ export const LAYERS: Readonly<Record<string, number>> = Object.freeze({
   predict: 7, // bundles and prediction
   report: 8, // metrics, tables, plots, t-SNE, the analysis and HTML report
   experiments: 9, // recipes, tournament, k-fold, transfer, dataset trainings
+  web: 9, // the static browser page (its build, its scripts, a local server)
   top: 10, // mod/mod.ts and scripts/
 });
 

@@ -6,10 +6,13 @@
  *
  * - A file: the top-k genres (mean over all its segments) and the per-segment timeline on
  *   stdout; `--json` prints one JSON document instead.
- * - A folder (walked recursively, sorted; `.wav .au .snd .mp3`): a progress bar on stderr, one
- *   line per file on stdout (`--json`: JSON Lines), and a CSV of all files (`--out`, default
- *   `reports/predict_<folder>.csv`). Files that cannot be decoded are skipped and listed at the
- *   end with their reasons.
+ * - A folder (walked recursively, sorted; the readable formats, `AUDIO_EXTENSIONS`): a progress
+ *   bar on stderr, one line per file on stdout (`--json`: JSON Lines), and a CSV of all files
+ *   (`--out`, default `reports/predict_<folder>.csv`). Files that cannot be decoded, whose
+ *   samples are not finite, or that are not audio are skipped and listed at the end with their
+ *   reasons.
+ * - A single file that cannot be classified (unreadable, not audio, NaN/±Inf samples): exit 1
+ *   with one line naming it and the reason.
  *
  * Without `--model`, the best GTZAN bundle under `models/` is used (highest test accuracy), else
  * the demo's. Exit code 0 when at least one file was classified, 1 otherwise.
@@ -18,8 +21,8 @@
  */
 import { dirname } from "node:path";
 import { type BackendName, initBackend, shutdownBackend } from "../mod/engine/mod.ts";
+import { AUDIO_EXTENSIONS } from "../mod/audio/mod.ts";
 import {
-  AUDIO_EXTENSIONS,
   defaultCsvPath,
   findBestBundle,
   formatPrediction,
@@ -99,7 +102,8 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const files = await listAudioFiles(target);
+  const notAudio: { file: string; reason: string }[] = [];
+  const files = await listAudioFiles(target, { skipped: notAudio });
   if (files.length === 0) {
     throw new UserError(`${target}: no audio files (${AUDIO_EXTENSIONS.join(" ")}) in this folder`);
   }
@@ -119,6 +123,7 @@ async function main(): Promise<number> {
     await writeFileAtomic(out, predictionsCsv(predictions, bundle.labels));
     log(`${predictions.length} file(s) classified; CSV: ${out}`);
   }
+  skipped.push(...notAudio);
   if (skipped.length > 0) {
     log(`skipped ${skipped.length} file(s):`);
     for (const s of skipped) log(`  ${s.file}: ${s.reason}`);

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
 import { makeBundle, TINY_FEATURES } from "../mod/predict/_predict_testutil.ts";
 import { clip, wav16 } from "../mod/datasets/_testutil.ts";
+import { floatWav, poke } from "../mod/datasets/_bad_audio.ts";
 import { initBackend } from "../mod/engine/backend.ts";
 
 await initBackend({ backend: "cpu", quiet: true });
@@ -141,6 +142,45 @@ Deno.test("deno task predict: exit 1 with one line for user errors, 2 for bad fl
     assertEquals(usage.code, 2);
     const top = await run(root, "music", "--top", "0");
     assertEquals(top.code, 2);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("deno task predict: a float WAV with NaN samples exits 1 with one line; in a folder it is skipped", async () => {
+  const root = await fixture();
+  try {
+    const x = clip(1, 4, 2 * SEG, 22050);
+    await Deno.writeFile(join(root, "music", "nan.wav"), floatWav(poke(x, NaN, 3, 4), 22050, 32));
+    await Deno.writeFile(
+      join(root, "music", "inf.wav"),
+      floatWav(poke(x, -Infinity, 9), 22050, 64),
+    );
+    await Deno.writeTextFile(join(root, "music", "cover.jpg"), "not audio");
+    const one = await run(root, "music/nan.wav", "--backend", "cpu");
+    assertEquals([one.code, one.stdout], [1, ""]);
+    const errors = one.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+    assertEquals(errors, [
+      `error: music/nan.wav: 2 of ${2 * SEG} samples are not finite (2 NaN; the first at ` +
+      "0.000 s) in 32-bit float WAV data; audio samples must be finite",
+    ]);
+    const folder = await run(
+      root,
+      "music",
+      "--model",
+      "models/demo_b",
+      "--json",
+      "--backend",
+      "cpu",
+    );
+    assertEquals(folder.code, 0, folder.stderr);
+    const classified = folder.stdout.trim().split("\n").map((l) => JSON.parse(l).file);
+    assertEquals(classified, ["music/live/two.wav", "music/one.wav"]);
+    assert(!folder.stdout.includes("null"), folder.stdout); // NaN would print as null
+    assert(folder.stderr.includes("skipped 4 file(s):"), folder.stderr);
+    assert(folder.stderr.includes("music/nan.wav: 2 of"), folder.stderr);
+    assert(folder.stderr.includes("music/inf.wav: 1 of"), folder.stderr);
+    assert(folder.stderr.includes("music/cover.jpg: not an audio file"), folder.stderr);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

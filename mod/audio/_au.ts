@@ -3,10 +3,13 @@
  * (magic `.snd`, header size, data size (0xffffffff = to end of file), encoding, sample rate,
  * channels), then interleaved samples. Encodings 1 (µ-law), 2/3/4/5 (linear 8/16/24/32-bit),
  * 6 (float), 7 (double) and 27 (A-law). The little-endian variant (magic `dns.`) is read too.
+ * Data shorter than the header's data size (a file cut short) gives the whole frames present,
+ * flagged `truncated`; float samples that are NaN or ±Infinity are refused.
  *
  * @module
  */
 import { AudioDecodeError, type MonoAudio } from "./_audio_common.ts";
+import { checkFloatSamples } from "./_float_check.ts";
 import { PCM_BYTES, type PcmEncoding, pcmToMono } from "./_pcm.ts";
 
 const ENCODINGS: Record<number, PcmEncoding> = {
@@ -68,13 +71,24 @@ export function decodeAu(bytes: Uint8Array, file: string, maxSeconds = Infinity)
   if (sampleRate === 0) fail("AU header says sample rate 0");
   const present = bytes.length - headerSize;
   if (dataSize === 0xffffffff) dataSize = present;
-  if (dataSize > present) fail(`data chunk claims ${dataSize} bytes but only ${present} present`);
   const frameBytes = PCM_BYTES[encoding!] * channels;
-  const frames = Math.min(Math.floor(dataSize / frameBytes), Math.floor(maxSeconds * sampleRate));
-  if (frames <= 0) fail("no audio samples (empty data)");
+  // A file cut short (an interrupted copy or download): decode the frames that are there.
+  const wanted = Math.min(Math.floor(dataSize / frameBytes), Math.floor(maxSeconds * sampleRate));
+  const frames = Math.min(Math.floor(Math.min(dataSize, present) / frameBytes), wanted);
+  if (frames <= 0) {
+    fail(
+      dataSize > present
+        ? `truncated: data chunk claims ${dataSize} bytes but only ${present} present ` +
+          `(less than one ${frameBytes}-byte frame)`
+        : "no audio samples (empty data)",
+    );
+  }
+  const layout = { channels, sampleRate, encoding: encoding!, littleEndian: le };
+  checkFloatSamples(bytes, headerSize, frames, layout, file, "AU");
   return {
     samples: pcmToMono(bytes, headerSize, frames, channels, encoding!, le),
     sampleRate,
     channels,
+    ...(frames < wanted ? { truncated: true } : {}),
   };
 }

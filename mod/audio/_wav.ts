@@ -2,11 +2,14 @@
  * RIFF/WAVE (and RF64/BW64) decoder: PCM 8/16/24/32-bit, IEEE float 32/64, G.711 µ-law/A-law,
  * WAVE_FORMAT_EXTENSIBLE (the sub-format GUID decides), any channel count (mixed to mono).
  * Chunks are word-aligned (an odd-sized chunk is followed by a pad byte); unknown chunks are
- * skipped; `fmt ` may come before or after `data`.
+ * skipped; `fmt ` may come before or after `data`. A data chunk shorter than its header claims
+ * (a file cut short) gives the whole frames present, flagged `truncated`. Float samples that are
+ * NaN or ±Infinity are refused (an {@linkcode AudioDecodeError} with their count).
  *
  * @module
  */
 import { AudioDecodeError, type MonoAudio } from "./_audio_common.ts";
+import { checkFloatSamples } from "./_float_check.ts";
 import { PCM_BYTES, type PcmEncoding, pcmToMono } from "./_pcm.ts";
 
 /** Names of format tags people meet, for error messages. */
@@ -77,7 +80,7 @@ export function decodeWav(bytes: Uint8Array, file: string, maxSeconds = Infinity
   const rf64 = ascii(bytes, 0) !== "RIFF";
   let ds64Data = -1;
   let fmt: { at: number; size: number } | undefined;
-  let data: { at: number; size: number } | undefined;
+  let data: { at: number; size: number; claimed: number } | undefined;
   let off = 12;
   while (off + 8 <= bytes.length && !(fmt && data)) {
     const id = ascii(bytes, off);
@@ -90,8 +93,8 @@ export function decodeWav(bytes: Uint8Array, file: string, maxSeconds = Infinity
     if (id === "data") {
       const present = bytes.length - body;
       if (size === 0xffffffff) size = rf64 && ds64Data >= 0 ? ds64Data : present;
-      if (size > present) fail(`data chunk claims ${size} bytes but only ${present} present`);
-      data = { at: body, size };
+      // A file cut short (an interrupted copy or download): decode the frames that are there.
+      data = { at: body, size: Math.min(size, present), claimed: size };
     } else if (id === "fmt ") {
       if (size < 16 || body + size > bytes.length) {
         fail(`truncated fmt chunk (${Math.min(size, bytes.length - body)} bytes)`);
@@ -135,12 +138,23 @@ export function decodeWav(bytes: Uint8Array, file: string, maxSeconds = Infinity
         `block align ${blockAlign} for ${channels} channel(s)`,
     );
   }
-  const frames = Math.min(Math.floor(d.size / blockAlign), Math.floor(maxSeconds * sampleRate));
-  if (frames <= 0) fail("no audio samples (empty data chunk)");
+  const wanted = Math.min(Math.floor(d.claimed / blockAlign), Math.floor(maxSeconds * sampleRate));
+  const frames = Math.min(Math.floor(d.size / blockAlign), wanted);
+  if (frames <= 0) {
+    fail(
+      d.claimed > d.size
+        ? `truncated: data chunk claims ${d.claimed} bytes but only ${d.size} present ` +
+          `(less than one ${blockAlign}-byte frame)`
+        : "no audio samples (empty data chunk)",
+    );
+  }
   if (PCM_BYTES[encoding!] !== containerBytes) fail("inconsistent sample size");
+  const layout = { channels, sampleRate, encoding: encoding!, littleEndian: true };
+  checkFloatSamples(bytes, d.at, frames, layout, file, "WAV");
   return {
     samples: pcmToMono(bytes, d.at, frames, channels, encoding!, true),
     sampleRate,
     channels,
+    ...(frames < wanted ? { truncated: true } : {}),
   };
 }

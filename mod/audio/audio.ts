@@ -5,13 +5,19 @@
  * first seconds and resampled with the band-limited resampler of {@linkcode resample}.
  *
  * The format is sniffed from the first bytes, never from the file name. Every problem with a
- * file (truncated, corrupt, empty, not audio, unsupported encoding) is an
- * {@linkcode AudioDecodeError} whose message names the file and the reason. MP3 is read as
- * ffmpeg/libmpg123 read it: corrupt frames are skipped (counted in `badFrames`) and a truncated
- * stream gives what it holds (`truncated`, `secondsRead`); it fails only when no frame decodes.
+ * file (corrupt, empty, not audio, unsupported encoding, NaN or ±Infinity samples) is an
+ * {@linkcode AudioDecodeError} whose message names the file and the reason. A WAV or AU file cut
+ * short (data shorter than its header claims) gives the frames it holds, flagged `truncated`.
+ * MP3 is read as ffmpeg/libmpg123 read it: corrupt frames are skipped (counted in `badFrames`)
+ * and a truncated stream gives what it holds (`truncated`, `secondsRead`); it fails only when no
+ * frame decodes. Decoded samples are always finite.
+ *
+ * {@linkcode AUDIO_EXTENSIONS} is the one list of file extensions the project reads as audio:
+ * every dataset loader and `predict` list files with {@linkcode isAudioFile}.
  *
  * @module
  */
+import { countNonFinite, describeNonFinite } from "../finite.ts";
 import { AudioDecodeError, type MonoAudio } from "./_audio_common.ts";
 import { decodeAu, isAu } from "./_au.ts";
 import { decodeMp3, isMp3 } from "./_mp3.ts";
@@ -25,6 +31,40 @@ export { encodeWav, type EncodeWavOptions } from "./wav_write.ts";
 /** Container formats {@linkcode decodeAudio} reads. */
 export type AudioFormat = "wav" | "au" | "mp3";
 
+/**
+ * File extensions (lower case, with the dot) of the containers {@linkcode decodeAudio} reads:
+ * WAV (`.wav`, `.wave`, and `.bwf`/`.rf64`, the Broadcast and 64-bit variants), AU/SND (`.au`,
+ * `.snd`) and MP3 (`.mp3`). Every dataset loader and `predict` list files by this list (see
+ * {@linkcode isAudioFile}); anything else in a data folder is reported as skipped. The decoder
+ * itself sniffs the bytes, so a listed name holding something else is still rejected, with the
+ * reason.
+ */
+export const AUDIO_EXTENSIONS: readonly string[] = Object.freeze([
+  ".wav",
+  ".wave",
+  ".bwf",
+  ".rf64",
+  ".au",
+  ".snd",
+  ".mp3",
+]);
+
+/**
+ * True when the file name (or path) ends with one of {@linkcode AUDIO_EXTENSIONS}, in any case.
+ *
+ * @example
+ * ```ts
+ * import { isAudioFile } from "./audio.ts";
+ * isAudioFile("blues/blues.00000.AU"); // true
+ * isAudioFile("track.mp3"); // true
+ * isAudioFile("cover.jpg"); // false
+ * ```
+ */
+export function isAudioFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return AUDIO_EXTENSIONS.some((e) => lower.endsWith(e));
+}
+
 /** Decoded audio: mono float32 at `sampleRate`. */
 export interface DecodedAudio {
   /** Mono samples: the mean of the file's channels (as librosa), resampled if asked. */
@@ -37,10 +77,12 @@ export interface DecodedAudio {
   channels: number;
   /** The container that was decoded. */
   format: AudioFormat;
-  /** The file ended before its header (WAV/AU data size) or stream said; what was there was
-   * decoded. */
+  /**
+   * True when the file ended before the length its header (a WAV/AU data chunk) or stream (MP3)
+   * claims and that cut what was decoded: the frames present were decoded.
+   */
   truncated?: boolean;
-  /** Seconds actually decoded when `truncated` (== the duration of `samples`). */
+  /** With `truncated`: the seconds actually decoded (the decoded duration). */
   secondsRead?: number;
   /** MP3 frames skipped as corrupt or missing; decoding went on after them. */
   badFrames?: number;
@@ -119,8 +161,20 @@ export async function decodeAudio(
     const keep = Math.floor(maxSeconds * mono.sampleRate);
     if (samples.length > keep) samples = samples.slice(0, keep);
   }
+  const secondsRead = samples.length / mono.sampleRate;
   const sampleRate = targetRate ?? mono.sampleRate;
   if (sampleRate !== mono.sampleRate) samples = resample(samples, mono.sampleRate, sampleRate);
+  // Float data is checked for NaN/±Inf as stored (the decoders); what can still appear here is
+  // overflow: float64 samples beyond the float32 range, or sums of huge values when mixing or
+  // resampling.
+  const bad = countNonFinite(samples);
+  if (bad.total > 0) {
+    throw new AudioDecodeError(
+      file,
+      `${describeNonFinite(bad, samples.length, "decoded samples")} after conversion to ` +
+        "float32 (sample values too large); audio samples must be finite",
+    );
+  }
   const out: DecodedAudio = {
     samples,
     sampleRate,
@@ -128,7 +182,10 @@ export async function decodeAudio(
     channels: mono.channels,
     format,
   };
-  if (mono.truncated) [out.truncated, out.secondsRead] = [true, mono.secondsRead];
+  if (mono.truncated) {
+    out.truncated = true;
+    out.secondsRead = secondsRead;
+  }
   if (mono.badFrames) out.badFrames = mono.badFrames;
   return out;
 }

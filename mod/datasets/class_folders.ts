@@ -7,6 +7,8 @@
  *   {@linkcode findClassRoots} finds it;
  * - **a class folder's audio one level deeper** (`genrenew/sufi/sufi/*.mp3`, `sufi/Sufi songs/`):
  *   a class folder that holds no audio itself takes the audio of its sub-folders;
+ * - **audio** is any file {@linkcode isAudioFile} accepts (one of `AUDIO_EXTENSIONS`, the formats
+ *   `decodeAudio` reads, any case): the one list of readable formats, shared with `predict`;
  * - **hidden and system files** (`.DS_Store`, macOS AppleDouble `._x.wav` forks, `__MACOSX/`,
  *   `Thumbs.db`, `desktop.ini`) are ignored silently, never reported as bad audio.
  *
@@ -16,6 +18,7 @@
  * @module
  */
 import { join } from "node:path";
+import { AUDIO_EXTENSIONS, isAudioFile } from "../audio/audio.ts";
 import type { DatasetListing, ListingSkip } from "./config.ts";
 import { compareCodePoints } from "../fs.ts";
 
@@ -61,28 +64,22 @@ async function visible(path: string): Promise<Deno.DirEntry[]> {
   }
 }
 
-/** True when `name` ends with one of `exts` (lower case, with the dot), any case. */
-function hasExtension(name: string, exts: readonly string[]): boolean {
-  const lower = name.toLowerCase();
-  return exts.some((e) => lower.endsWith(e));
-}
-
-/** Whether a folder directly holds a file with one of `exts`. */
-async function holdsAudio(dir: string, exts: readonly string[]): Promise<boolean> {
-  return (await visible(dir)).some((e) => !e.isDirectory && hasExtension(e.name, exts));
+/** Whether a folder directly holds an audio file ({@linkcode isAudioFile}). */
+async function holdsAudio(dir: string): Promise<boolean> {
+  return (await visible(dir)).some((e) => !e.isDirectory && isAudioFile(e.name));
 }
 
 /** How many sub-folders of `dir` are classes: they hold audio, or exactly one folder that does. */
-async function classCount(dir: string, exts: readonly string[]): Promise<number> {
+async function classCount(dir: string): Promise<number> {
   let n = 0;
   for (const e of await visible(dir)) {
     if (!e.isDirectory) continue;
     const sub = join(dir, e.name);
-    if (await holdsAudio(sub, exts)) n++;
+    if (await holdsAudio(sub)) n++;
     else {
       let inner = 0;
       for (const f of await visible(sub)) {
-        if (f.isDirectory && await holdsAudio(join(sub, f.name), exts)) inner++;
+        if (f.isDirectory && await holdsAudio(join(sub, f.name))) inner++;
       }
       if (inner === 1) n++;
     }
@@ -92,7 +89,7 @@ async function classCount(dir: string, exts: readonly string[]): Promise<number>
 
 /**
  * The folders at or below `start` (at most `maxDepth` levels down, default 3) that look like the
- * root of a class tree: sub-folders that hold audio with one of `extensions` (directly or one
+ * root of a class tree: sub-folders that hold audio ({@linkcode isAudioFile}; directly or one
  * level deeper). The shallowest level wins; on it, folders with two or more classes are preferred
  * to single-class ones. Returns them sorted (empty when none): more than one means several copies
  * (e.g. `genres/` with `.au` beside `genres_original/` with `.wav`), which the caller resolves.
@@ -100,16 +97,14 @@ async function classCount(dir: string, exts: readonly string[]): Promise<number>
  * @example
  * ```ts
  * import { findClassRoots } from "./class_folders.ts";
- * const roots = await findClassRoots("data/gtzan", [".au", ".wav"]);
+ * const roots = await findClassRoots("data/gtzan");
  * ```
  */
 export async function findClassRoots(
   start: string,
-  extensions: readonly string[],
   options: { maxDepth?: number } = {},
 ): Promise<string[]> {
   if (!(await isDir(start))) return [];
-  const exts = extensions.map((e) => e.toLowerCase());
   let level = [start];
   let single: string[] = [];
   for (let depth = 0; depth <= (options.maxDepth ?? 3) && level.length; depth++) {
@@ -117,7 +112,7 @@ export async function findClassRoots(
     const one: string[] = [];
     const next: string[] = [];
     for (const dir of level) {
-      const n = await classCount(dir, exts);
+      const n = await classCount(dir);
       if (n >= 2) many.push(dir);
       else if (n === 1) one.push(dir);
       for (const e of await visible(dir)) if (e.isDirectory) next.push(join(dir, e.name));
@@ -137,8 +132,8 @@ export type ClassFolderListing = Omit<DatasetListing, "layout"> & {
 
 /**
  * Lists a folder-per-class tree: `<dataDir>/<class>/<file>`. Classes are the sorted names of the
- * sub-folders that hold at least one file with one of `extensions` (case-insensitive); a class
- * folder that holds none takes the files of its sub-folders instead (`<class>/<sub>/<file>`,
+ * sub-folders that hold at least one audio file ({@linkcode isAudioFile}: one of
+ * `AUDIO_EXTENSIONS`, the formats `decodeAudio` reads, any case); a class folder that holds none takes the files of its sub-folders instead (`<class>/<sub>/<file>`,
  * reported in `nested`). Hidden and system files are ignored silently ({@linkcode isHiddenName});
  * other files are reported as skipped. Returns `null` when `dataDir` is not a folder or holds no
  * such file.
@@ -146,16 +141,14 @@ export type ClassFolderListing = Omit<DatasetListing, "layout"> & {
  * @example
  * ```ts
  * import { listClassFolders } from "./class_folders.ts";
- * const listing = await listClassFolders("data/demo/genres", [".wav"]);
+ * const listing = await listClassFolders("data/demo/genres");
  * ```
  */
 export async function listClassFolders(
   dataDir: string,
-  extensions: readonly string[],
 ): Promise<ClassFolderListing | null> {
   if (!(await isDir(dataDir))) return null;
-  const exts = extensions.map((e) => e.toLowerCase());
-  const kinds = exts.join("/");
+  const exts = AUDIO_EXTENSIONS.join(" ");
   const skipped: ListingSkip[] = [];
   const classes: { name: string; files: string[] }[] = [];
   const nested: string[] = [];
@@ -166,8 +159,8 @@ export async function listClassFolders(
       const rel = `${prefix}${f.name}`;
       if (f.isDirectory) sub.push(f.name);
       else if (!f.isFile && !f.isSymlink) skipped.push({ path: rel, reason: "not a file" });
-      else if (!hasExtension(f.name, exts)) {
-        skipped.push({ path: rel, reason: `not a ${kinds} file` });
+      else if (!isAudioFile(f.name)) {
+        skipped.push({ path: rel, reason: `not an audio file (readable: ${exts})` });
       } else files.push(rel);
     }
     return files;
@@ -194,7 +187,7 @@ export async function listClassFolders(
       }
     }
     if (files.length === 0) {
-      skipped.push({ path: `${entry.name}/`, reason: `holds no ${kinds} file` });
+      skipped.push({ path: `${entry.name}/`, reason: `holds no audio file (readable: ${exts})` });
     } else classes.push({ name: entry.name, files });
   }
   if (classes.length === 0) return null;

@@ -30,8 +30,6 @@ export function gtzanMissingMessage(dataDir: string): string {
     `or pass --data-dir <folder>. \`deno task data:get gtzan\` downloads it.`;
 }
 
-const GTZAN_EXTENSIONS = [".au", ".wav"];
-
 /** Where to look for GTZAN given `dataDir`, in order: itself, then for `…/genres` (the default)
  * its sibling `genres_original` and its parent. */
 function gtzanBases(dataDir: string): string[] {
@@ -64,18 +62,20 @@ function refuseDoubleTracks(root: string, items: readonly DatasetItem[]): void {
   throw new UserError(
     `${root}: the same GTZAN track twice: ${a} and ${b}` +
       (pairs.length > 1 ? ` (and ${pairs.length - 1} more tracks)` : "") +
-      "; keep one file per track (.au or .wav), e.g. move the converted copies elsewhere",
+      "; keep one file per track (the .au or the .wav), e.g. move the converted copies elsewhere",
   );
 }
 
 /**
  * Lists GTZAN in every published layout: the original `<genre>/<genre>.<nnnnn>.au` tree, Kaggle's
- * `genres_original/<genre>/<genre>.<nnnnn>.wav`, `.au` and `.wav` files side by side (one file
- * per track: the same track twice is a {@linkcode UserError} naming both), each found up to three
- * folders below `dataDir` (the Kaggle archive's `Data/genres_original/`; see
- * {@linkcode findClassRoots}). When `dataDir` is `…/genres` and holds no GTZAN, its sibling
- * `genres_original` and then its parent are searched. Hidden files and macOS `._*` forks are
- * ignored silently. Genres are the sorted folder names (blues = 0 … rock = 9).
+ * `genres_original/<genre>/<genre>.<nnnnn>.wav`, `.au` and `.wav` files side by side, or any copy
+ * converted to another readable format (e.g. MP3: every file `isAudioFile` accepts is listed,
+ * others are reported as skipped); one file per track (the same track twice is a
+ * {@linkcode UserError} naming both). The tree is found up to three folders below `dataDir` (the
+ * Kaggle archive's `Data/genres_original/`; see {@linkcode findClassRoots}). When `dataDir` is
+ * `…/genres` and holds no GTZAN, its sibling `genres_original` and then its parent are searched.
+ * Hidden files and macOS `._*` forks are ignored silently. Genres are the sorted folder names
+ * (blues = 0 … rock = 9).
  *
  * @example
  * ```ts
@@ -86,20 +86,22 @@ function refuseDoubleTracks(root: string, items: readonly DatasetItem[]): void {
 export async function listGtzan(dataDir: string): Promise<DatasetListing> {
   for (const [k, base] of gtzanBases(dataDir).entries()) {
     // Below the parent of a missing `…/genres`, only a tree named like GTZAN's is taken.
-    const roots = (await findClassRoots(base, GTZAN_EXTENSIONS)).filter((r) =>
-      k < 2 || treeRank(r) < 2
-    );
+    const roots = (await findClassRoots(base)).filter((r) => k < 2 || treeRank(r) < 2);
     if (!roots.length) continue;
     const ranked = [...roots].sort((a, b) => treeRank(a) - treeRank(b));
     const root = ranked[0]!;
-    const { nested, ...found } = (await listClassFolders(root, GTZAN_EXTENSIONS))!;
+    const { nested, ...found } = (await listClassFolders(root))!;
     refuseDoubleTracks(root, found.items);
-    const exts = new Set(found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1)));
-    const kinds = [...exts].map((e) => e.toLowerCase()).sort().join(",");
+    const exts = new Set(
+      found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1).toLowerCase()),
+    );
+    const kinds = [...exts].sort().join(",");
     let layout = kinds === "au"
       ? "original <genre>/<genre>.<nnnnn>.au"
       : kinds === "wav"
       ? "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)"
+      : exts.size === 1
+      ? `<genre>/<genre>.<nnnnn>.${kinds}`
       : `mixed <genre>/<genre>.<nnnnn>.{${kinds}}`;
     if (nested.length) {
       layout += `; audio one folder below the genre folder for ${nested.join(", ")}`;
@@ -161,7 +163,7 @@ export const DEMO: DatasetConfig = {
   defaultDataDir: "data/demo/genres",
   processedRoot: "data/processed/demo",
   listFiles: async (dataDir) => {
-    const found = await listClassFolders(dataDir, [".au", ".wav"]);
+    const found = await listClassFolders(dataDir);
     if (!found) {
       throw new UserError(
         `no demo audio found in ${dataDir}: run \`deno task demo:data\` first, or pass --data-dir`,

@@ -224,7 +224,10 @@ Deno.test("FMA setup: damaged MP3s read as far as they go; artists recorded and 
       true,
       "truncated at 1.3 s",
     ]);
-    assert(file(7).reason!.startsWith("too short for one example"), file(7).reason);
+    assert(
+      file(7).reason!.startsWith("truncated at 1.3 s: too short for one example"),
+      file(7).reason,
+    );
     assertEquals(r.counts, {
       train: { files: 4, examples: 4 },
       val: { files: 1, examples: 1 },

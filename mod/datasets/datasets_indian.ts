@@ -37,7 +37,7 @@ function classKey(name: string): string {
  * Lists the Indian music genres from `dataDir` in every published layout: `genrenew/<class>/`
  * (Kaggle), the class folders one to three folders further down (an extra top folder) or
  * `dataDir` itself, and a class's audio one level below its folder (`<class>/<class>/*.mp3`);
- * `.mp3` and `.wav`, any case. The class list is read from the data: folder names are matched
+ * `.mp3`, `.wav` and every other readable format (`isAudioFile`), any case. The class list is read from the data: folder names are matched
  * to the published five in any case and spelling of separators (`Semi-Classical` →
  * semiclassical; two folders that match one class are merged), other names are kept as they are;
  * when the classes are not the published five, a warning says which are missing or unexpected
@@ -53,7 +53,7 @@ function classKey(name: string): string {
  * ```
  */
 export async function listIndian(dataDir: string): Promise<DatasetListing> {
-  const roots = await findClassRoots(dataDir, EXTENSIONS);
+  const roots = await findClassRoots(dataDir);
   if (!roots.length) {
     throw new UserError(
       `no Indian music genre audio found in ${dataDir}. Put the dataset there as ` +
@@ -64,7 +64,7 @@ export async function listIndian(dataDir: string): Promise<DatasetListing> {
   // Several trees: the one whose classes match the published five best (then the first).
   let best: { root: string; found: ClassFolderListing; score: number } | null = null;
   for (const root of roots) {
-    const found = (await listClassFolders(root, EXTENSIONS))!;
+    const found = (await listClassFolders(root))!;
     const keys = new Set(INDIAN_CLASSES.map(classKey));
     const score = found.labels.filter((l) => keys.has(classKey(l))).length;
     if (!best || score > best.score) best = { root, found, score };
@@ -111,8 +111,6 @@ export async function listIndian(dataDir: string): Promise<DatasetListing> {
     ...(warnings.length ? { warnings } : {}),
   };
 }
-
-const EXTENSIONS = [".mp3", ".wav"];
 
 /** Indian music genres: 5 classes, 10 × 3.0 s segments per clip, 128 × 64 log-mel. */
 export const INDIAN: DatasetConfig = {

@@ -5,6 +5,7 @@ import { corruptFrames, truncateMp3 } from "../audio/_mp3_damage.ts";
 import { UserError } from "../cli.ts";
 import { INDIAN, INDIAN_CLASSES, listIndian } from "./datasets_indian.ts";
 import { readNpy } from "../npy.ts";
+import { AUDIO_EXTENSIONS } from "../audio/audio.ts";
 import { prepareDataset } from "../prepare/prepare.ts";
 
 /** `<root>/genrenew/<class>/` with 2 clips per class (the carnatic ones as MP3), 4 s each. */
@@ -31,7 +32,10 @@ Deno.test("listIndian: genrenew/<class>/ mp3 + wav, from the root or genrenew; o
     assertEquals(l.labels, [...INDIAN_CLASSES]);
     assertEquals(l.items.length, 10);
     assertEquals(l.items[2], { path: "carnatic/carnatic0.mp3", label: 1 });
-    assertEquals(l.skipped, [{ path: "sufi/cover.jpg", reason: "not a .mp3/.wav file" }]);
+    assertEquals(l.skipped, [{
+      path: "sufi/cover.jpg",
+      reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+    }]);
     assertEquals([l.layout, l.warnings], ["genrenew/<class>/<file>.{mp3,wav}", undefined]);
     assertEquals((await listIndian(join(root, "genrenew"))).items, l.items);
 
@@ -159,7 +163,7 @@ Deno.test("Indian setup on a damaged copy: nested, capitalised, an MP3 with corr
     const stub = byPath.get("Ghazal/Ghazal 2.mp3")!;
     assertEquals([stub.truncated, stub.examples, stub.padded], [true, 1, true]);
     for (const f of [corrupt, cut, stub]) {
-      assert(warnings.includes(`${f.path}: ${f.note}`), warnings.join("\n"));
+      assert(warnings.includes(`${f.path}: ${f.note}; using what it holds`), warnings.join("\n"));
     }
     // every intact MP3 gives 3 segments, every WAV 2: the arrays hold exactly the files' examples
     const total = m.files.reduce((s, f) => s + f.examples, 0);

@@ -20,6 +20,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { AUDIO_EXTENSIONS, isAudioFile } from "../audio/audio.ts";
 import { csvRecords, CsvSyntaxError } from "../csv.ts";
 import { UserError } from "../cli.ts";
 import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./config.ts";
@@ -97,10 +98,6 @@ export interface TablaOptions {
    */
   list?: string;
 }
-
-const TABLA_EXTENSIONS = [".wav"];
-
-const isAudio = (name: string): boolean => name.toLowerCase().endsWith(".wav");
 
 /** A name as compared: Unicode NFC (macOS writes NFD file names), lower case. */
 const nameKey = (name: string): string => name.normalize("NFC").toLowerCase();
@@ -191,7 +188,9 @@ async function findLists(
     ...top.filter((e) => e.isDirectory).map((e) => join(dataDir, e.name)),
   ];
   // Given the audio folder itself (`…/wavfiles`): its parent holds the CSV.
-  if (top.some((e) => !e.isDirectory && isAudio(e.name))) candidates.splice(1, 0, dirname(dataDir));
+  if (top.some((e) => !e.isDirectory && isAudioFile(e.name))) {
+    candidates.splice(1, 0, dirname(dataDir));
+  }
   for (const dir of candidates) {
     const names = new Set((await entries(dir)).filter((e) => !e.isDirectory).map((e) => e.name));
     const lists = TABLA_LIST_NAMES.filter((n) => names.has(n));
@@ -203,7 +202,7 @@ async function findLists(
 }
 
 /**
- * The flat layout: the CSV rows matched to the `.wav` files of one folder (the one, among the
+ * The flat layout: the CSV rows matched to the audio files of one folder (the one, among the
  * root and its sub-folders, where most rows find their file; `wavfiles/` on ties).
  */
 async function listFlat(
@@ -234,8 +233,11 @@ async function listFlat(
   const skipped: ListingSkip[] = [];
   const onDisk = new Map<string, string>(); // exact name and NFC lower-case name → name on disk
   for (const f of best.files) {
-    if (!isAudio(f)) {
-      skipped.push({ path: `${prefix}${f}`, reason: "not a .wav file" });
+    if (!isAudioFile(f)) {
+      skipped.push({
+        path: `${prefix}${f}`,
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      });
       continue;
     }
     onDisk.set(f, f);
@@ -261,7 +263,7 @@ async function listFlat(
     const base = lastPart(row.fname).normalize("NFC");
     const name = find(base);
     if (!name) {
-      const want = /\.wav$/i.test(base) ? base : `${base}.wav`;
+      const want = isAudioFile(base) ? base : `${base}.wav`;
       skipped.push({
         path: `${prefix}${want}`,
         reason: `${row.where}: no such file in ${prefix || "./"}`,
@@ -308,7 +310,7 @@ async function listFlat(
   skipped.sort((a, b) => compareCodePoints(a.path, b.path));
   if (items.length === 0) {
     throw new UserError(
-      `no usable tabla clip in ${root}: ${csvNames} names none of the .wav files in ` +
+      `no usable tabla clip in ${root}: ${csvNames} names none of the audio files in ` +
         `${best.dir} with a known taal`,
     );
   }
@@ -324,13 +326,13 @@ async function listFlat(
 /** The per-taal layout: `<root>/<taal>/<file>.wav`, folder names matched as labels are. */
 async function listPerTaal(dataDir: string): Promise<DatasetListing | null> {
   let best: { root: string; matched: number } | null = null;
-  for (const root of await findClassRoots(dataDir, TABLA_EXTENSIONS)) {
-    const found = (await listClassFolders(root, TABLA_EXTENSIONS))!;
+  for (const root of await findClassRoots(dataDir)) {
+    const found = (await listClassFolders(root))!;
     const matched = found.labels.filter((l) => taalIndex(l) !== undefined).length;
     if (matched > 0 && (!best || matched > best.matched)) best = { root, matched };
   }
   if (!best) return null;
-  const found = (await listClassFolders(best.root, TABLA_EXTENSIONS))!;
+  const found = (await listClassFolders(best.root))!;
   const skipped = [...found.skipped];
   const items: DatasetItem[] = [];
   for (const it of found.items) {
@@ -358,16 +360,17 @@ async function listPerTaal(dataDir: string): Promise<DatasetListing | null> {
  *
  * **CSV + flat folder** (used whenever a CSV is found): `options.list`, else `file_name.csv`,
  * `train.csv` and `test.csv` (all that are present) in `dataDir`, in one of its sub-folders, or
- * beside it when `dataDir` is the audio folder itself. The audio is the `.wav` files of the folder
- * (the CSV's own or one of its sub-folders) where most rows find their file. A row's `fname` is
+ * beside it when `dataDir` is the audio folder itself. The audio is the files of the folder (the
+ * CSV's own or one of its sub-folders) where most rows find their file, in any readable format
+ * (`isAudioFile`; other files are reported). A row's `fname` is
  * matched to a file name as written, then ignoring case and Unicode normalisation, with `.wav`
  * added when missing; any folder part is dropped. Spaces, `#`, parentheses and copy suffixes
  * (` (1)`) are ordinary characters. Reported in `skipped`, never fatal: a row whose file is
  * missing, an unknown label, an empty name, a repeated row (the same row in two of the CSVs is
- * merged silently), a `.wav` file no row names; a file listed with two different labels is
+ * merged silently), an audio file no row names; a file listed with two different labels is
  * dropped.
  *
- * **One folder per taal** (no CSV): `<root>/<taal>/<file>.wav`, the tree found up to three
+ * **One folder per taal** (no CSV): `<root>/<taal>/<file>` (any readable format), the tree found up to three
  * folders down; files in a folder that is not a taal are reported.
  *
  * Throws a {@linkcode UserError} when neither layout is there or a CSV has no `fname`/`label`
@@ -390,10 +393,10 @@ export async function listTabla(
     const perTaal = await listPerTaal(dataDir);
     if (perTaal) return perTaal;
     for (const dir of [dataDir, ...(await entries(dataDir)).map((e) => join(dataDir, e.name))]) {
-      const wavs = (await entries(dir)).filter((e) => !e.isDirectory && isAudio(e.name)).length;
-      if (wavs > 0) {
+      const n = (await entries(dir)).filter((e) => !e.isDirectory && isAudioFile(e.name)).length;
+      if (n > 0) {
         throw new UserError(
-          `${dir} holds ${wavs} .wav files but no ${TABLA_LIST_NAMES.join(", ")} to label ` +
+          `${dir} holds ${n} audio files but no ${TABLA_LIST_NAMES.join(", ")} to label ` +
             "them was found beside it: put the CSV (columns fname,label) there, or name it " +
             "with --list FILE",
         );

@@ -4,6 +4,7 @@ import { put, wavClip } from "./_dataset_trees.ts";
 import { UserError } from "../cli.ts";
 import { listTabla, taalIndex, TABLA, TABLA_TAALS, tablaConfig } from "./datasets_tabla.ts";
 import { readNpy } from "../npy.ts";
+import { AUDIO_EXTENSIONS } from "../audio/audio.ts";
 import { prepareDataset } from "../prepare/prepare.ts";
 
 Deno.test("listTabla: file_name.csv labels wavfiles/; unknown label, missing, repeated, unlisted reported", async () => {
@@ -44,7 +45,10 @@ Deno.test("listTabla: file_name.csv labels wavfiles/; unknown label, missing, re
         path: "wavfiles/gone.wav",
         reason: "file_name.csv (CSV record 5): no such file in wavfiles/",
       },
-      { path: "wavfiles/notes.txt", reason: "not a .wav file" },
+      {
+        path: "wavfiles/notes.txt",
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      },
       { path: "wavfiles/stray.wav", reason: "not listed in file_name.csv" },
       {
         path: "wavfiles/x.wav",

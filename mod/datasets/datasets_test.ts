@@ -3,6 +3,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { UserError } from "../cli.ts";
 import { DEMO, GTZAN, gtzanMissingMessage, listGtzan } from "./datasets.ts";
 import { featureShape } from "../features/features.ts";
+import { AUDIO_EXTENSIONS } from "../audio/audio.ts";
 import { makeGenreTree } from "./_testutil.ts";
 import { prepareDataset } from "../prepare/prepare.ts";
 
@@ -29,9 +30,12 @@ Deno.test("listGtzan: original .au layout, sorted genres and files, odd files re
       ["rock/rock.00001.au", 2],
     ]);
     assertEquals(l.skipped, [
-      { path: "empty/", reason: "holds no .au/.wav file" },
+      { path: "empty/", reason: `holds no audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})` },
       { path: "input.mf", reason: "not inside a class folder" },
-      { path: "jazz/notes.txt", reason: "not a .au/.wav file" },
+      {
+        path: "jazz/notes.txt",
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      },
     ]);
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -57,6 +61,47 @@ Deno.test("listGtzan: Kaggle genres_original .wav layout, found from genres or t
         "rock/rock.00000.wav",
       ]);
     }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("listGtzan and the demo: every readable format in a genre folder is listed (MP3 too), others skipped", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const dir = join(root, "genres");
+    await makeGenreTree(dir, {
+      genres: ["blues", "jazz"],
+      perGenre: 1,
+      samples: 10,
+      format: "wav",
+    });
+    const mp3 = await Deno.readFile(
+      new URL("../audio/testdata/audio/tone_440hz_22050_mono.mp3", import.meta.url),
+    );
+    await Deno.writeFile(join(dir, "blues", "blues.00001.mp3"), mp3);
+    await Deno.writeFile(join(dir, "jazz", "jazz.00001.MP3"), mp3);
+    await Deno.writeFile(join(dir, "jazz", "jazz.00002.snd"), new Uint8Array(30));
+    await Deno.writeFile(join(dir, "jazz", "jazz.00003.flac"), new Uint8Array(30));
+    await Deno.mkdir(join(dir, "pop"));
+    await Deno.writeFile(join(dir, "pop", "pop.00000.mp3"), mp3); // a folder of MP3s only
+    for (const list of [listGtzan, DEMO.listFiles]) {
+      const l = await list(dir);
+      assertEquals(l.labels, ["blues", "jazz", "pop"]);
+      assertEquals(l.items.map((i) => [i.path, i.label]), [
+        ["blues/blues.00000.wav", 0],
+        ["blues/blues.00001.mp3", 0],
+        ["jazz/jazz.00000.wav", 1],
+        ["jazz/jazz.00001.MP3", 1],
+        ["jazz/jazz.00002.snd", 1],
+        ["pop/pop.00000.mp3", 2],
+      ]);
+      assertEquals(l.skipped, [{
+        path: "jazz/jazz.00003.flac",
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      }]);
+    }
+    assertEquals((await listGtzan(dir)).layout, "mixed <genre>/<genre>.<nnnnn>.{mp3,snd,wav}");
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -15,8 +15,13 @@
  *    not silence);
  * 5. keep every `timeStride`-th frame (`x[:, ::timeStride]`, the Indian-music pipeline).
  *
+ * Everything the extractor returns is finite: samples that are NaN or ±Infinity, and segments
+ * whose log-mel is not finite (samples so large that their power overflows float32), are a
+ * {@linkcode NonFiniteError} naming the file and the segment, never NaN in the arrays.
+ *
  * @module
  */
+import { countNonFinite, describeNonFinite, NonFiniteError } from "../finite.ts";
 import { MelSpectrogram, powerToDb } from "./mel.ts";
 
 /** Feature-extraction parameters of one dataset. */
@@ -204,11 +209,21 @@ export class FeatureExtractor {
 
   /**
    * Log-mel images of the segments of `samples` (mono, at `config.sampleRate`). Writes into `out`
-   * when given (it must hold at least segments × nMels × outFrames values).
+   * when given (it must hold at least segments × nMels × outFrames values). Throws a
+   * {@linkcode NonFiniteError} naming `file` when a sample or a log-mel value is not finite.
    */
-  extract(samples: Float32Array, out?: Float32Array): Features {
+  extract(samples: Float32Array, out?: Float32Array, file = "clip"): Features {
     const cfg = this.config;
     const n = usableSamples(samples.length, cfg);
+    const bad = countNonFinite(samples, 0, n);
+    if (bad.total > 0) {
+      const at = (i: number): string => `${(i / cfg.sampleRate).toFixed(3)} s`;
+      throw new NonFiniteError(
+        file,
+        `${describeNonFinite(bad, n, "samples", at)} in the audio given to the feature ` +
+          "extractor; audio samples must be finite",
+      );
+    }
     const segments = segmentCount(samples.length, cfg);
     const [nMels, outFrames] = this.shape;
     const per = nMels * outFrames;
@@ -228,7 +243,21 @@ export class FeatureExtractor {
         seg.fill(0);
         seg.set(samples.subarray(a, n));
       }
-      this.#segment(seg, data.subarray(s * per, (s + 1) * per));
+      const dst = data.subarray(s * per, (s + 1) * per);
+      this.#segment(seg, dst);
+      const c = countNonFinite(dst);
+      if (c.total > 0) {
+        let peak = 0;
+        for (const v of seg) peak = Math.max(peak, Math.abs(v));
+        throw new NonFiniteError(
+          file,
+          `log-mel of segment ${s} (${(a / cfg.sampleRate).toFixed(2)}–` +
+            `${(Math.min(b, n) / cfg.sampleRate).toFixed(2)} s): ` +
+            `${describeNonFinite(c, per, "values")}; the segment's peak |sample| is ` +
+            `${peak.toPrecision(3)}` +
+            (peak > 1e15 ? ", too large for a float32 power spectrum" : ""),
+        );
+      }
     }
     return { data, segments, shape: [segments, nMels, outFrames], padded };
   }
@@ -259,7 +288,8 @@ const extractors = new Map<string, FeatureExtractor>();
 
 /**
  * Log-mel images of the segments of a clip (see the module doc for the recipe). Extractors are
- * cached per config, so repeated calls do not rebuild tables.
+ * cached per config, so repeated calls do not rebuild tables. `file` names the clip in the
+ * {@linkcode NonFiniteError} thrown for non-finite samples or log-mel values.
  *
  * @example
  * ```ts
@@ -269,7 +299,11 @@ const extractors = new Map<string, FeatureExtractor>();
  * console.log(f.shape); // [10, 128, 128]
  * ```
  */
-export function extractFeatures(samples: Float32Array, cfg: FeatureConfig): Features {
+export function extractFeatures(
+  samples: Float32Array,
+  cfg: FeatureConfig,
+  file = "clip",
+): Features {
   const key = JSON.stringify(cfg, Object.keys(cfg).sort());
   let fx = extractors.get(key);
   if (!fx) {
@@ -277,5 +311,5 @@ export function extractFeatures(samples: Float32Array, cfg: FeatureConfig): Feat
     if (extractors.size >= 8) extractors.clear();
     extractors.set(key, fx);
   }
-  return fx.extract(samples);
+  return fx.extract(samples, undefined, file);
 }

@@ -12,6 +12,7 @@ import {
 } from "./features.ts";
 import { MelSpectrogram, powerToDb } from "./mel.ts";
 import { readNpy } from "../npy.ts";
+import { NonFiniteError } from "../finite.ts";
 
 const SR = 22050;
 
@@ -124,4 +125,35 @@ Deno.test("FeatureExtractor: output buffer reuse; no segments for a too-short GT
   assertThrows(() => fx.extract(clip(2 * 65488), new Float32Array(10)), RangeError, "need 32768");
   const none = fx.extract(clip(30000));
   assertEquals([none.segments, none.shape, none.data.length], [0, [0, 128, 128], 0]);
+});
+
+Deno.test("extractFeatures: NaN/Inf samples and overflowing log-mels are a NonFiniteError naming the file", () => {
+  const small: FeatureConfig = { ...GTZAN_FEATURES, segmentSamples: 8192, frames: 17, nMels: 32 };
+  for (const [v, kind] of [[NaN, "1 NaN"], [Infinity, "1 +Inf"], [-Infinity, "1 −Inf"]] as const) {
+    const x = clip(3 * 8192);
+    x[8192 + 100] = v;
+    assertThrows(
+      () => extractFeatures(x, small, "blues/blues.00007.wav"),
+      NonFiniteError,
+      `blues/blues.00007.wav: 1 of 24576 samples is not finite (${kind}; the first at 0.376 s) ` +
+        "in the audio given to the feature extractor",
+    );
+  }
+  // Only the samples that are used count: past maxSeconds a NaN does not matter.
+  const late = clip(3 * 8192);
+  late[3 * 8192 - 1] = NaN;
+  const head = extractFeatures(late, { ...small, maxSeconds: 8192 / SR });
+  assert(head.segments === 1 && head.data.every(Number.isFinite));
+  // Finite samples so large that their float32 power overflows: every log-mel value of the
+  // segment would be NaN (what librosa's float32 path gives too); refused, naming the segment.
+  const huge = clip(2 * 8192);
+  for (let i = 8192; i < 2 * 8192; i++) huge[i]! *= 1e20;
+  const e = assertThrows(
+    () => new FeatureExtractor(small).extract(huge, undefined, "rock/loud.wav"),
+    NonFiniteError,
+    "rock/loud.wav: log-mel of segment 1 (0.37–0.74 s): 544 of 544 values are not finite",
+  );
+  assert(e.message.includes("too large for a float32 power spectrum"), e.message);
+  // The same clip at a sane level is finite everywhere.
+  assert(extractFeatures(clip(2 * 8192), small).data.every(Number.isFinite));
 });

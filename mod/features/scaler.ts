@@ -13,9 +13,16 @@
  * `E[(x-K)²] - E[x-K]²` accurate for dB-valued features. The statistics are saved as float64
  * `.npy` (`scaler_mean.npy`, `scaler_std.npy`) beside a `scaler.json` that says how to apply them.
  *
+ * Finite in, finite out: {@linkcode ScalerFitter.add} refuses an example holding NaN or ±Infinity
+ * (one such value would make its positions' mean and std NaN, and so every scaled example), and
+ * {@linkcode Scaler.apply} refuses to produce a non-finite value, each with a
+ * {@linkcode NonFiniteError} naming the source (the file) and the example. A scaler's statistics
+ * must be finite, with positive stds.
+ *
  * @module
  */
 import { join } from "node:path";
+import { countNonFinite, describeNonFinite, NonFiniteError } from "../finite.ts";
 import { readJson, writeJsonAtomic } from "../fs.ts";
 import { readNpy, writeNpyAtomic } from "../npy.ts";
 
@@ -78,6 +85,12 @@ export class Scaler {
           `got ${mean.length} and ${std.length}`,
       );
     }
+    for (const [name, v] of [["mean", mean], ["std", std]] as const) {
+      const c = countNonFinite(v);
+      if (c.total > 0) throw new RangeError(`scaler ${describeNonFinite(c, n, `${name} values`)}`);
+    }
+    const zero = std.findIndex((v) => !(v > 0));
+    if (zero >= 0) throw new RangeError(`scaler std ${zero} is ${std[zero]}, must be > 0`);
   }
 
   /** Shape of {@linkcode mean} and {@linkcode std}. */
@@ -87,9 +100,15 @@ export class Scaler {
 
   /**
    * `(x - mean) / std` for whole examples in `rows` (a multiple of {@linkcode rowSize}), written
-   * to `out` (default: a new array; pass `rows` to scale in place).
+   * to `out` (default: a new array; pass `rows` to scale in place). Throws a
+   * {@linkcode NonFiniteError} naming `source` (the file the rows come from) and the example when
+   * a result is not finite.
    */
-  apply(rows: Float32Array, out: Float32Array = new Float32Array(rows.length)): Float32Array {
+  apply(
+    rows: Float32Array,
+    out: Float32Array = new Float32Array(rows.length),
+    source = "scaler input",
+  ): Float32Array {
     this.#checkRows(rows, out);
     const { mean, std, rowSize } = this;
     if (this.kind === "per-position") {
@@ -105,6 +124,17 @@ export class Scaler {
           for (let t = 0; t < frames; t++, o++) out[o] = (rows[o]! - mu) / sd;
         }
       }
+    }
+    const c = countNonFinite(out);
+    if (c.total > 0) {
+      const example = Math.floor(c.first / rowSize);
+      const inExample = countNonFinite(out, example * rowSize, (example + 1) * rowSize);
+      throw new NonFiniteError(
+        source,
+        `scaled example ${example}: ${
+          describeNonFinite(inExample, rowSize, "values", (i) => `index ${i - example * rowSize}`)
+        }; its features must be finite`,
+      );
     }
     return out;
   }
@@ -172,10 +202,38 @@ export class Scaler {
     }
     const mean = await readNpy(join(dir, json.mean_file));
     const std = await readNpy(join(dir, json.std_file));
-    if (!(mean.data instanceof Float64Array) || !(std.data instanceof Float64Array)) {
-      throw new Error(`${dir}: scaler statistics must be float64 .npy arrays`);
+    return Scaler.fromArrays(json, mean.data, std.data, dir);
+  }
+
+  /**
+   * A scaler from its `scaler.json` and the decoded statistics (as the browser page, which
+   * fetches the files, builds it); `where` names the source in errors.
+   *
+   * @example
+   * ```ts
+   * import { Scaler } from "./scaler.ts";
+   * const s = new Scaler("per-mel", [2, 3], new Float64Array([1, 2]), new Float64Array([1, 1]), 4);
+   * const again = Scaler.fromArrays(s.toJson(), s.mean, s.std, "memory");
+   * console.log(again.kind, again.featureShape); // per-mel [ 2, 3 ]
+   * ```
+   */
+  static fromArrays(
+    json: ScalerJson,
+    mean: ArrayLike<number | bigint>,
+    std: ArrayLike<number | bigint>,
+    where: string,
+  ): Scaler {
+    if (json.format !== "mgc-scaler/1" || !SCALER_KINDS.includes(json.kind)) {
+      throw new Error(`${where}: not an mgc-scaler/1 description`);
     }
-    return new Scaler(json.kind, json.feature_shape, mean.data, std.data, json.fitted_on_examples);
+    if (!(mean instanceof Float64Array) || !(std instanceof Float64Array)) {
+      throw new Error(`${where}: scaler statistics must be float64 .npy arrays`);
+    }
+    try {
+      return new Scaler(json.kind, json.feature_shape, mean, std, json.fitted_on_examples);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
+    }
   }
 }
 
@@ -216,12 +274,28 @@ export class ScalerFitter {
     return this.#rows;
   }
 
-  /** Adds whole examples (`rows.length` a multiple of `mels × frames`). */
-  add(rows: Float32Array): void {
+  /**
+   * Adds whole examples (`rows.length` a multiple of `mels × frames`). `source` names where they
+   * come from (the file) in the {@linkcode NonFiniteError} thrown, before anything is added, when
+   * a value is NaN or ±Infinity.
+   */
+  add(rows: Float32Array, source = "training examples"): void {
     if (rows.length % this.rowSize !== 0) {
       throw new RangeError(`${rows.length} values are not whole examples of ${this.rowSize}`);
     }
     if (rows.length === 0) return;
+    const c = countNonFinite(rows);
+    if (c.total > 0) {
+      const D = this.rowSize;
+      const example = Math.floor(c.first / D);
+      const inExample = countNonFinite(rows, example * D, (example + 1) * D);
+      throw new NonFiniteError(
+        source,
+        `example ${example}: ${
+          describeNonFinite(inExample, D, "values", (i) => `index ${i - example * D}`)
+        }; refused by the scaler fit (it would make the mean and std NaN)`,
+      );
+    }
     const frames = this.featureShape[1];
     if (!this.#shift) {
       this.#shift = this.kind === "per-position"

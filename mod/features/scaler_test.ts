@@ -1,4 +1,13 @@
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
+import { join } from "node:path";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../_assert.ts";
+import { NonFiniteError } from "../finite.ts";
+import { writeNpyAtomic } from "../npy.ts";
 import { Rng } from "../rng.ts";
 import { fitScaler, PER_MEL_STD_FLOOR, Scaler, ScalerFitter } from "./scaler.ts";
 
@@ -97,4 +106,83 @@ Deno.test("scaler errors: empty fit, partial rows, wrong stats length", () => {
     () => new Scaler("per-mel", [2, 2], new Float64Array(4), new Float64Array(4), 1),
     RangeError,
   );
+});
+
+Deno.test("scaler fit refuses a NaN/Inf example, naming the file, where the fit would turn NaN", () => {
+  const good = randomRows(6, 8, 7);
+  const bad = randomRows(2, 8, 8);
+  bad[8 + 3] = NaN; // example 1 of the bad file
+  bad[8 + 5] = -Infinity;
+  // What an unchecked fit would produce: NaN statistics at those positions, so NaN in every
+  // scaled example, training and test alike.
+  const all = [...good, ...bad];
+  const naive = (j: number): { mean: number; std: number } =>
+    reference(all.filter((_, i) => i % 8 === j));
+  assert(Number.isNaN(naive(3).mean) && Number.isNaN(naive(3).std));
+  assert(!Number.isFinite(naive(5).mean) && Number.isNaN(naive(5).std));
+  for (const kind of ["per-position", "per-mel"] as const) {
+    const f = new ScalerFitter(kind, [2, 4]);
+    f.add(good, "blues/blues.00000.wav");
+    const e = assertThrows(
+      () => f.add(bad, "jazz/jazz.00054.wav"),
+      NonFiniteError,
+      "jazz/jazz.00054.wav: example 1: 2 of 8 values are not finite (1 NaN, 1 −Inf; " +
+        "the first at index 3); refused by the scaler fit",
+    );
+    assertEquals((e as NonFiniteError).file, "jazz/jazz.00054.wav");
+    // Nothing of the refused rows was added: the fit is that of the good rows alone.
+    const s = f.finish();
+    const ref = fitScaler(kind, [2, 4], good);
+    assertEquals([s.count, Array.from(s.mean), Array.from(s.std)], [
+      6,
+      Array.from(ref.mean),
+      Array.from(ref.std),
+    ]);
+    assert(s.mean.every(Number.isFinite) && s.std.every(Number.isFinite));
+  }
+  assertThrows(
+    () => fitScaler("per-position", [1, 2], new Float32Array([1, Infinity])),
+    NonFiniteError,
+    "training examples: example 0: 1 of 2 values is not finite (1 +Inf",
+  );
+});
+
+Deno.test("scaler apply never writes a non-finite value; statistics must be finite with std > 0", () => {
+  const s = fitScaler("per-position", [1, 3], new Float32Array([1, 2, 3, 3, 2, 1]));
+  const rows = new Float32Array([0, 0, 0, 1, NaN, 1]);
+  assertThrows(
+    () => s.apply(rows, undefined, "rock/rock.00003.wav"),
+    NonFiniteError,
+    "rock/rock.00003.wav: scaled example 1: 1 of 3 values is not finite (1 NaN; the first at " +
+      "index 1)",
+  );
+  assertThrows(() => s.apply(new Float32Array([Infinity, 0, 0])), NonFiniteError, "scaler input");
+  assertEquals(Array.from(s.apply(new Float32Array([2, 2, 2]))), [0, 0, 0]);
+  const ok = new Float64Array(3).fill(1);
+  assertThrows(
+    () => new Scaler("per-position", [1, 3], new Float64Array([0, NaN, 0]), ok, 1),
+    RangeError,
+    "scaler 1 of 3 mean values is not finite (1 NaN",
+  );
+  assertThrows(
+    () => new Scaler("per-position", [1, 3], new Float64Array(3), new Float64Array([1, 0, 1]), 1),
+    RangeError,
+    "scaler std 1 is 0, must be > 0",
+  );
+  assertThrows(
+    () => new Scaler("per-mel", [1, 3], new Float64Array(1), new Float64Array([Infinity]), 1),
+    RangeError,
+    "std values is not finite",
+  );
+});
+
+Deno.test("Scaler.load names the folder of a saved scaler with NaN statistics", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fitScaler("per-mel", [2, 2], new Float32Array([1, 2, 3, 4])).save(dir);
+    await writeNpyAtomic(join(dir, "scaler_mean.npy"), new Float64Array([0, NaN]), [2]);
+    await assertRejects(() => Scaler.load(dir), Error, `${dir}: scaler 1 of 2 mean values`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -15,32 +15,12 @@
 import { join } from "node:path";
 import type { FileData } from "../engine/checkpoint.ts";
 import { loadModelDir } from "../engine/checkpoint.ts";
-import { type FeatureConfig, featureShape } from "../features/features.ts";
+import type { FeatureConfig } from "../features/features.ts";
 import { compareCodePoints, exists, readJson } from "../fs.ts";
 import type * as tf from "@tensorflow/tfjs";
 import { encodeNpy } from "../npy.ts";
-import { Scaler, type ScalerJson } from "../features/scaler.ts";
-
-/** `preprocessing.json` of a bundle. */
-export interface Preprocessing {
-  format: "mgc-preprocessing/1";
-  /** Dataset config name the model was trained on (`gtzan`, `demo`, `fma`, …). */
-  dataset: string;
-  /** Split protocol of the training data (`random`, `fault-filtered`, `official`, …). */
-  split: string;
-  /** Feature parameters, exactly as used by the setup task. */
-  features: FeatureConfig;
-  /** `power_to_db` reference: the maximum of each segment (librosa `ref=np.max`). */
-  db_reference: "max-per-segment";
-  /** The scaler (its arrays are `scaler_mean.npy` / `scaler_std.npy` beside this file). */
-  scaler: ScalerJson;
-  /** Class names in output order. */
-  labels: string[];
-  /** Model input shape `[mels, frames, 1]`. */
-  input_shape: [number, number, number];
-  /** sha256 of the processed data's manifest.json (ties the bundle to its data). */
-  data_manifest_sha256: string | null;
-}
+import { Scaler } from "../features/scaler.ts";
+import { type BundleEvaluation, bundleProblems, type Preprocessing } from "./bundle_format.ts";
 
 /** A loaded bundle. */
 export interface Bundle {
@@ -51,16 +31,6 @@ export interface Bundle {
   labels: string[];
   /** `evaluation.json` when present. */
   evaluation: BundleEvaluation | null;
-}
-
-/** `evaluation.json`: how the bundle scored on its test split. */
-export interface BundleEvaluation {
-  model: string;
-  tag: string;
-  seed: number;
-  test_accuracy: number;
-  test_track_accuracy: number;
-  best_val_accuracy: number;
 }
 
 /** A bundle that cannot be used, naming the folder and what is wrong. */
@@ -159,38 +129,7 @@ export async function loadBundle(dir: string): Promise<Bundle> {
   } catch (e) {
     throw new BundleError(`${dir}: model unusable (${(e as Error).message})`);
   }
-  const outUnits = (model.outputs[0]!.shape as (number | null)[]).at(-1);
-  const inShape = (model.inputs[0]!.shape as (number | null)[]).slice(1);
-  const problems: string[] = [];
-  if (JSON.stringify(labels) !== JSON.stringify(pre.labels)) {
-    problems.push("labels.json differs from preprocessing.json's labels");
-  }
-  if (outUnits !== labels.length) {
-    problems.push(`model has ${outUnits} outputs but labels.json lists ${labels.length} classes`);
-  }
-  if (inShape[0] !== scaler.featureShape[0] || inShape[1] !== scaler.featureShape[1]) {
-    problems.push(
-      `model input ${inShape.join("×")} does not match the scaler's ${
-        scaler.featureShape.join("×")
-      }`,
-    );
-  }
-  if (JSON.stringify(inShape) !== JSON.stringify(pre.input_shape)) {
-    problems.push(`model input ${inShape.join("×")} differs from preprocessing.json's input_shape`);
-  }
-  let fShape: [number, number] | null = null;
-  try {
-    fShape = featureShape(pre.features);
-  } catch (e) {
-    problems.push(`preprocessing.json's features are invalid (${(e as Error).message})`);
-  }
-  if (fShape && (fShape[0] !== inShape[0] || fShape[1] !== inShape[1])) {
-    problems.push(
-      `preprocessing.json's features give ${fShape.join("×")} images, the model takes ${
-        inShape.slice(0, 2).join("×")
-      }`,
-    );
-  }
+  const problems = bundleProblems({ model, preprocessing: pre, labels, scaler });
   if (problems.length) {
     model.dispose();
     throw new BundleError(`${dir}: mismatched bundle: ${problems.join("; ")}`);

@@ -12,5 +12,7 @@
  *
  * @module
  */
+export * from "./bundle_format.ts";
 export * from "./bundle.ts";
+export * from "./classify.ts";
 export * from "./predict.ts";

@@ -18,63 +18,23 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { basename, join } from "node:path";
-import { AudioDecodeError, decodeAudio, type DecodedAudio } from "../audio/audio.ts";
-import type { Bundle, Preprocessing } from "./bundle.ts";
-import { extractFeatures, type FeatureConfig, featureShape } from "../features/features.ts";
+import {
+  AUDIO_EXTENSIONS,
+  AudioDecodeError,
+  decodeAudio,
+  type DecodedAudio,
+  isAudioFile,
+} from "../audio/audio.ts";
+import { NonFiniteError } from "../finite.ts";
+import type { Bundle } from "./bundle.ts";
+import {
+  predictionInput,
+  type TimelineSegment,
+  type TrackPrediction,
+  trackPrediction,
+} from "./classify.ts";
 import { listFilesSorted } from "../fs.ts";
-import type { Scaler } from "../features/scaler.ts";
 import { predictProbs } from "../engine/evaluate.ts";
-
-/** File extensions folder mode classifies (compared case-insensitively). */
-export const AUDIO_EXTENSIONS: readonly string[] = Object.freeze([".wav", ".au", ".snd", ".mp3"]);
-
-/** A label and its probability. */
-export interface LabelProbability {
-  label: string;
-  probability: number;
-}
-
-/** One segment of the per-segment timeline. */
-export interface TimelineSegment {
-  /** 0-based segment index. */
-  index: number;
-  /** Start of the segment in the clip, seconds. */
-  start_s: number;
-  /** End of the segment's audio in the clip, seconds (the clip's end for a padded segment). */
-  end_s: number;
-  /** The segment's most probable label. */
-  top_label: string;
-  /** Its probability. */
-  probability: number;
-  /** The segment's distribution over the bundle's labels. */
-  probabilities: number[];
-}
-
-/** A track's prediction: the `--json` document of `deno task predict`. */
-export interface TrackPrediction {
-  /** The file, as given. */
-  file: string;
-  /** The bundle folder used. */
-  model: string;
-  /** The bundle's labels, in output order. */
-  labels: string[];
-  /** Mean of the segments' distributions (sums to 1), in `labels` order. */
-  probabilities: number[];
-  /** The `k` most probable labels, most probable first. */
-  top: LabelProbability[];
-  /** Per-segment timeline. */
-  segments: TimelineSegment[];
-  /** True when audio was zero-padded to fill a segment (a clip shorter than one segment). */
-  padded: boolean;
-  /** Duration of the decoded clip, seconds. */
-  duration_s: number;
-  /** Rate the clip was analysed at (the bundle's), Hz. */
-  sample_rate: number;
-  /** The file's own sample rate, Hz. */
-  source_rate: number;
-  /** Channels in the file (mixed to mono). */
-  channels: number;
-}
 
 /** Options of {@linkcode predictAudio} and {@linkcode predictFile}. */
 export interface PredictOptions {
@@ -82,81 +42,6 @@ export interface PredictOptions {
   top?: number;
   /** Segments per forward pass (default 32). */
   batchSize?: number;
-}
-
-/**
- * The feature config prediction uses: the bundle's, with every segment of the clip kept
- * (`maxSegments: "all"`, no `maxSeconds`).
- *
- * @example
- * ```ts
- * import { GTZAN_FEATURES } from "../features/features.ts";
- * import { predictionFeatureConfig } from "./predict.ts";
- * predictionFeatureConfig(GTZAN_FEATURES).maxSegments; // "all"
- * ```
- */
-export function predictionFeatureConfig(features: Readonly<FeatureConfig>): FeatureConfig {
-  const { maxSeconds: _, ...rest } = features;
-  return { ...rest, maxSegments: "all" };
-}
-
-/** What {@linkcode predictionInput} returns. */
-export interface PredictionInput {
-  /** Scaled log-mel segments, `[segments, mels, frames, 1]` row-major. */
-  x: Float32Array;
-  /** Number of segments (at least 1). */
-  segments: number;
-  /** Shape of one segment: `[mels, frames, 1]`. */
-  sampleShape: [number, number, number];
-  /** True when audio was zero-padded to fill a segment. */
-  padded: boolean;
-}
-
-/**
- * The model input for a clip (mono samples at `preprocessing.features.sampleRate`): every
- * segment's log-mel image, scaled with the bundle's scaler. Throws an {@linkcode AudioDecodeError}
- * naming `file` for a clip without samples.
- *
- * @example
- * ```ts
- * import { GTZAN_FEATURES } from "../features/features.ts";
- * import { predictionInput } from "./predict.ts";
- * import { Scaler } from "../features/scaler.ts";
- * const scaler = new Scaler("per-mel", [128, 128], new Float64Array(128), new Float64Array(128).fill(1), 1);
- * const pre = { features: GTZAN_FEATURES } as never;
- * const input = predictionInput(new Float32Array(22050 * 7), pre, scaler);
- * input.segments; // 2 (two full 2.97 s segments in 7 s)
- * ```
- */
-export function predictionInput(
-  samples: Float32Array,
-  preprocessing: Pick<Preprocessing, "features">,
-  scaler: Scaler,
-  file = "clip",
-): PredictionInput {
-  if (samples.length === 0) throw new AudioDecodeError(file, "no audio samples");
-  const cfg = predictionFeatureConfig(preprocessing.features);
-  let clip = samples;
-  let padded = false;
-  if (clip.length < cfg.segmentSamples) {
-    // Shorter than one segment: zero-pad to one (a config that pads does the same by itself).
-    clip = new Float32Array(cfg.segmentSamples);
-    clip.set(samples);
-    padded = true;
-  }
-  const f = extractFeatures(clip, cfg);
-  const [mels, frames] = featureShape(cfg);
-  if (scaler.featureShape[0] !== mels || scaler.featureShape[1] !== frames) {
-    throw new RangeError(
-      `scaler is for ${scaler.featureShape.join("×")} images, features give ${mels}×${frames}`,
-    );
-  }
-  return {
-    x: scaler.apply(f.data, f.data),
-    segments: f.segments,
-    sampleShape: [mels, frames, 1],
-    padded: padded || f.padded,
-  };
 }
 
 /**
@@ -191,39 +76,20 @@ export async function predictAudio(
   }
   const input = predictionInput(audio.samples, bundle.preprocessing, bundle.scaler, file);
   const probs = await predictProbs(bundle.model, input, { batchSize: options.batchSize ?? 32 });
-  const c = labels.length;
-  const sr = cfg.sampleRate;
-  const n = audio.samples.length;
-  const mean = new Float64Array(c);
-  const segments: TimelineSegment[] = [];
-  for (let s = 0; s < input.segments; s++) {
-    const row = probs.subarray(s * c, (s + 1) * c);
-    for (let j = 0; j < c; j++) mean[j]! += row[j]!;
-    const best = argmax(row);
-    segments.push({
-      index: s,
-      start_s: seconds((s * cfg.segmentSamples) / sr),
-      end_s: seconds(Math.min((s + 1) * cfg.segmentSamples, n) / sr),
-      top_label: labels[best]!,
-      probability: f32(row[best]!),
-      probabilities: Array.from(row, f32),
-    });
-  }
-  const total = mean.reduce((a, b) => a + b, 0);
-  const probabilities = Array.from(mean, (v) => v / total);
-  return {
+  return trackPrediction({
+    probs,
+    labels,
+    features: cfg,
+    segments: input.segments,
+    padded: input.padded,
+    samples: audio.samples.length,
     file,
     model: bundle.dir,
-    labels: [...labels],
-    probabilities,
-    top: topK(probabilities, labels, options.top ?? 3),
-    segments,
-    padded: input.padded,
-    duration_s: seconds(n / sr),
-    sample_rate: sr,
-    source_rate: audio.sourceRate,
+    sourceRate: audio.sourceRate,
     channels: audio.channels,
-  };
+    truncated: audio.truncated,
+    top: options.top,
+  });
 }
 
 /**
@@ -268,8 +134,9 @@ export interface SkippedFile {
 }
 
 /**
- * Classifies `files` one after the other. Files that cannot be read or decoded are skipped and
- * returned with their reason; `onResult` sees each outcome as it comes (progress, JSON Lines).
+ * Classifies `files` one after the other. Files that cannot be read or decoded, or whose audio or
+ * features are not finite, are skipped and returned with their reason; `onResult` sees each
+ * outcome as it comes (progress, JSON Lines).
  * Any other error (a bug) propagates.
  *
  * @example
@@ -296,7 +163,7 @@ export async function predictFiles(
       result = await predictFile(bundle, file, options);
       predictions.push(result);
     } catch (e) {
-      if (!(e instanceof AudioDecodeError)) throw e;
+      if (!(e instanceof AudioDecodeError || e instanceof NonFiniteError)) throw e;
       result = { file, reason: e.reason };
       skipped.push(result);
     }
@@ -305,22 +172,41 @@ export async function predictFiles(
   return { predictions, skipped };
 }
 
+/** Options of {@linkcode listAudioFiles}. */
+export interface ListAudioOptions {
+  /** Receives the files that are not audio (`isAudioFile`), with the reason. */
+  skipped?: SkippedFile[];
+}
+
 /**
- * The audio files under `dir`, recursively, sorted by path (code point order), as paths joined to
- * `dir`. Hidden files and folders (`.DS_Store`, macOS `._x.wav` forks) are left out.
+ * The audio files under `dir` (`isAudioFile`: the formats `decodeAudio` reads, the list every
+ * dataset loader uses), recursively, sorted by path (code point order), as paths joined to `dir`.
+ * Hidden files and folders (`.DS_Store`, macOS `._x.wav` forks) are left out; other files are
+ * pushed to `options.skipped` with the reason.
  *
  * @example
  * ```ts ignore
  * import { listAudioFiles } from "./predict.ts";
- * const files = await listAudioFiles("data/demo/genres");
+ * const skipped: { file: string; reason: string }[] = [];
+ * const files = await listAudioFiles("data/demo/genres", { skipped });
  * ```
  */
-export async function listAudioFiles(dir: string): Promise<string[]> {
-  const exts = AUDIO_EXTENSIONS;
-  return (await listFilesSorted(dir))
-    .filter((rel) => !rel.split("/").some((part) => part.startsWith(".")))
-    .filter((rel) => exts.some((e) => rel.toLowerCase().endsWith(e)))
-    .map((rel) => join(dir, rel));
+export async function listAudioFiles(
+  dir: string,
+  options: ListAudioOptions = {},
+): Promise<string[]> {
+  const files: string[] = [];
+  for (const rel of await listFilesSorted(dir)) {
+    if (rel.split("/").some((part) => part.startsWith("."))) continue;
+    if (isAudioFile(rel)) files.push(join(dir, rel));
+    else {
+      options.skipped?.push({
+        file: join(dir, rel),
+        reason: `not an audio file (readable: ${AUDIO_EXTENSIONS.join(" ")})`,
+      });
+    }
+  }
+  return files;
 }
 
 /**
@@ -336,11 +222,11 @@ export async function listAudioFiles(dir: string): Promise<string[]> {
 export function predictionsCsv(predictions: readonly TrackPrediction[], labels: string[]): string {
   const header = ["file", "top_label", "top_probability", ...labels.map((l) => `p_${l}`)];
   const rows = predictions.map((p) => {
-    const best = argmax(p.probabilities);
+    const best = p.top[0]!; // the most probable label, first in label order on a tie
     return [
       p.file,
-      p.labels[best]!,
-      p.probabilities[best]!.toFixed(6),
+      best.label,
+      best.probability.toFixed(6),
       ...p.probabilities.map((v) => v.toFixed(6)),
     ];
   });
@@ -362,7 +248,9 @@ export function formatPrediction(p: TrackPrediction): string {
     `${p.file}`,
     `  ${p.duration_s.toFixed(1)} s, ${p.segments.length} segment${
       p.segments.length === 1 ? "" : "s"
-    } of ${segLen.toFixed(2)} s${p.padded ? " (zero-padded: the clip is shorter)" : ""}; ` +
+    } of ${segLen.toFixed(2)} s${p.padded ? " (zero-padded: the clip is shorter)" : ""}${
+      p.truncated ? " (the file is cut short: this is what it holds)" : ""
+    }; ` +
     `model ${p.model}`,
     "",
   ];
@@ -414,29 +302,6 @@ export function formatSummaryTable(predictions: readonly TrackPrediction[]): str
 export function defaultCsvPath(folder: string): string {
   const name = basename(folder.replace(/[\\/]+$/, "")) || "folder";
   return join("reports", `predict_${name.replace(/[^\w.-]+/g, "_")}.csv`);
-}
-
-function topK(probabilities: number[], labels: string[], k: number): LabelProbability[] {
-  return probabilities
-    .map((probability, i) => ({ label: labels[i]!, probability, i }))
-    .sort((a, b) => b.probability - a.probability || a.i - b.i)
-    .slice(0, Math.max(1, Math.min(k, labels.length)))
-    .map(({ label, probability }) => ({ label, probability }));
-}
-
-function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let j = 1; j < row.length; j++) if (row[j]! > row[best]!) best = j;
-  return best;
-}
-
-/** A float32 value to 9 significant digits: enough to read back the same float32. */
-function f32(v: number): number {
-  return Number(v.toPrecision(9));
-}
-
-function seconds(s: number): number {
-  return Math.round(s * 1e6) / 1e6;
 }
 
 function percent(p: number): string {

@@ -1,8 +1,16 @@
 import { join } from "node:path";
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../_assert.ts";
 import { makeBundle, TINY_FEATURES } from "./_predict_testutil.ts";
 import { clip, makeGenreTree, wav16 } from "../datasets/_testutil.ts";
-import { decodeAudioFile } from "../audio/audio.ts";
+import { AudioDecodeError, decodeAudioFile } from "../audio/audio.ts";
+import { floatWav, poke } from "../datasets/_bad_audio.ts";
+import { NonFiniteError } from "../finite.ts";
 import { initBackend, tf } from "../engine/backend.ts";
 import { BundleError, findBestBundle, loadBundle } from "./bundle.ts";
 import { GTZAN } from "../datasets/datasets.ts";
@@ -14,11 +22,12 @@ import {
   formatPrediction,
   formatSummaryTable,
   listAudioFiles,
+  predictAudio,
   predictFile,
   predictFiles,
-  predictionInput,
   predictionsCsv,
 } from "./predict.ts";
+import { predictionInput } from "./classify.ts";
 import { Scaler } from "../features/scaler.ts";
 import { predictProbs } from "../engine/evaluate.ts";
 
@@ -271,6 +280,98 @@ Deno.test("folder mode: a corrupt file is skipped with its reason, the rest clas
     assertEquals(table.length, 3);
     assert(table[1]!.startsWith(files[0]!));
     assertEquals(defaultCsvPath(music + "/"), join("reports", "predict_music.csv"));
+    b.model.dispose();
+  });
+});
+
+Deno.test("predict: NaN/±Inf float WAVs (32/64-bit) are refused naming the file and the count, never a made-up answer", async () => {
+  await withTemp(async (dir) => {
+    (await makeBundle(join(dir, "b"))).dispose();
+    const b = await loadBundle(join(dir, "b"));
+    const x = clip(1, 7, 2 * SEG, SR);
+    const cases = [
+      ["nan32.wav", floatWav(poke(x, NaN, 5, 6, 7), SR, 32), `3 of ${2 * SEG} samples`, "3 NaN"],
+      ["inf64.wav", floatWav(poke(x, Infinity, 100), SR, 64), `1 of ${2 * SEG} samples`, "1 +Inf"],
+      [
+        "ninf32.wav",
+        floatWav(poke(x, -Infinity, SEG), SR, 32),
+        `1 of ${2 * SEG} samples`,
+        "1 −Inf",
+      ],
+    ] as const;
+    for (const [name, bytes, count, kind] of cases) {
+      await Deno.writeFile(join(dir, name), bytes);
+      const e = await assertRejects(() => predictFile(b, join(dir, name)), AudioDecodeError);
+      assert(
+        e.message.startsWith(`${join(dir, name)}: ${count} are not finite`) ||
+          e.message.startsWith(`${join(dir, name)}: ${count} is not finite`),
+        e.message,
+      );
+      assert(e.message.includes(kind), e.message);
+    }
+    // Audio decoded elsewhere, handed in with NaN: refused by the feature extractor.
+    const audio = {
+      samples: Float32Array.from(poke(x, NaN, 9)),
+      sampleRate: SR,
+      sourceRate: SR,
+      channels: 1,
+      format: "wav" as const,
+    };
+    await assertRejects(
+      () => predictAudio(b, audio, "elsewhere.wav"),
+      NonFiniteError,
+      `elsewhere.wav: 1 of ${2 * SEG} samples is not finite (1 NaN`,
+    );
+    // Finite samples too large for a float32 power spectrum: refused, not NaN probabilities.
+    assertThrows(
+      () => predictionInput(x.map((v) => v * 1e25), b.preprocessing, b.scaler, "loud.wav"),
+      NonFiniteError,
+      "loud.wav: log-mel of segment 0",
+    );
+    // The good copy of the same clip is classified.
+    const ok = join(dir, "ok.wav");
+    await Deno.writeFile(ok, floatWav(x, SR, 32));
+    const p = await predictFile(b, ok);
+    assert(p.probabilities.every(Number.isFinite));
+    // Folder mode: the bad files are skipped with their reasons, the rest classified, and files
+    // that are not audio are reported.
+    await Deno.writeTextFile(join(dir, "notes.txt"), "x");
+    const skippedListing: { file: string; reason: string }[] = [];
+    const files = await listAudioFiles(dir, { skipped: skippedListing });
+    assertEquals(
+      files,
+      ["inf64.wav", "nan32.wav", "ninf32.wav", "ok.wav"].map((f) => join(dir, f)),
+    );
+    assert(
+      skippedListing.some((s) =>
+        s.file === join(dir, "notes.txt") && /not an audio file/.test(s.reason)
+      ),
+      JSON.stringify(skippedListing),
+    );
+    const { predictions, skipped } = await predictFiles(b, files);
+    assertEquals(predictions.map((q) => q.file), [ok]);
+    assertEquals(skipped.map((s) => s.file), files.slice(0, 3));
+    assert(skipped.every((s) => s.reason.includes("not finite")), JSON.stringify(skipped));
+    b.model.dispose();
+  });
+});
+
+Deno.test("predict: a WAV cut mid-data is classified on what it holds and flagged truncated", async () => {
+  await withTemp(async (dir) => {
+    (await makeBundle(join(dir, "b"))).dispose();
+    const b = await loadBundle(join(dir, "b"));
+    const path = join(dir, "cut.wav");
+    // 3 segments claimed, 2 and a bit present.
+    await Deno.writeFile(
+      path,
+      wav16(clip(0, 3, 3 * SEG, SR), SR).slice(0, 44 + 2 * (2 * SEG + 50)),
+    );
+    const p = await predictFile(b, path);
+    assertEquals([p.truncated, p.segments.length], [true, 2]);
+    assertAlmostEquals(p.duration_s, (2 * SEG + 50) / SR, 1e-6);
+    assert(formatPrediction(p).includes("cut short"), formatPrediction(p));
+    const whole = await writeWav(join(dir, "whole.wav"), 3 * SEG);
+    assertEquals((await predictFile(b, whole)).truncated, undefined);
     b.model.dispose();
   });
 });

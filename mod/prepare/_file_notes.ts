@@ -1,8 +1,8 @@
 /**
  * Two records the setup pipeline adds to `manifest.json` beside each file's part: how a damaged
- * file was read (`decodeNote`: "decoded with 3 bad frames", "truncated at 10.0 s") and whether the
- * split keeps every group (FMA: every artist) inside one part (`groupingCheck`). Private to
- * `prepare.ts`.
+ * file was read (`decodeNote`: "decoded with 3 bad frames", "truncated at 10.0 s", for MP3, WAV
+ * and AU alike) and whether the split keeps every group (FMA: every artist) inside one part
+ * (`groupingCheck`). Private to `prepare.ts`.
  *
  * @module
  */
@@ -16,13 +16,17 @@ export interface DecodeFacts {
 }
 
 /**
- * The manifest's note for a damaged file, or undefined when it was read whole.
+ * The manifest's note for a damaged file, or undefined when it was read whole: MP3 frames
+ * skipped as corrupt ("decoded with 3 bad frames") and a file of any format (WAV/AU data chunk,
+ * MP3 stream) cut short ("truncated at 10.0 s"; under a second, two significant digits:
+ * "truncated at 0.38 s"), joined with "; " when both.
  *
  * @example
  * ```ts
  * import { decodeNote } from "./_file_notes.ts";
  * decodeNote({ badFrames: 3, truncated: true, secondsRead: 10.04 });
  * // "decoded with 3 bad frames; truncated at 10.0 s"
+ * decodeNote({ truncated: true, secondsRead: 0.0929 }); // "truncated at 0.093 s"
  * ```
  */
 export function decodeNote(f: DecodeFacts): string | undefined {
@@ -30,7 +34,10 @@ export function decodeNote(f: DecodeFacts): string | undefined {
   if (f.badFrames) {
     parts.push(`decoded with ${f.badFrames} bad frame${f.badFrames === 1 ? "" : "s"}`);
   }
-  if (f.truncated) parts.push(`truncated at ${(f.secondsRead ?? 0).toFixed(1)} s`);
+  if (f.truncated) {
+    const s = f.secondsRead ?? 0;
+    parts.push(`truncated at ${s >= 1 ? s.toFixed(1) : s.toPrecision(2)} s`);
+  }
   return parts.length ? parts.join("; ") : undefined;
 }
 

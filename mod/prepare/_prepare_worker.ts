@@ -3,9 +3,9 @@
  * thread with `workers: 0`): read the bytes, hash them, decode, extract the log-mel examples and
  * post them back with the buffer transferred (no copy).
  *
- * A file that cannot be read or decoded is a result (`ok: false` with the reason), not a crash:
- * the pipeline skips it and lists it in the manifest. Any other exception is a bug and is posted
- * as `fatal`, which stops the run.
+ * A file that cannot be read or decoded, or whose samples or log-mels are not finite, is a result
+ * (`ok: false` with the reason), not a crash: the pipeline skips it and lists it in the manifest.
+ * Any other exception is a bug and is posted as `fatal`, which stops the run.
  *
  * @module
  */
@@ -38,7 +38,8 @@ export type PrepareFileResult =
     channels: number;
     /** Duration decoded (at most the config's `maxSeconds`), seconds. */
     seconds: number;
-    /** The file ended before its header or stream said (see `DecodedAudio`). */
+    /** The file ended before its header or stream said (see `DecodedAudio`); `seconds` is what
+     * it held. */
     truncated?: boolean;
     /** Seconds actually decoded when `truncated`. */
     secondsRead?: number;
@@ -58,7 +59,8 @@ export type FromWorker =
 /** Whether an error is the file's fault (skip it) rather than the program's (stop). */
 function isFileError(e: unknown): boolean {
   const name = (e as Error)?.name;
-  return name === "AudioDecodeError" || e instanceof Deno.errors.NotFound ||
+  return name === "AudioDecodeError" || name === "NonFiniteError" ||
+    e instanceof Deno.errors.NotFound ||
     e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.IsADirectory;
 }
 
@@ -117,7 +119,14 @@ export async function processFile(
       reason: (e as { reason?: string }).reason ?? String((e as Error).message),
     };
   }
-  const f = extractFeatures(audio.samples, features);
+  let f;
+  try {
+    // Refuses non-finite samples and log-mel values (NonFiniteError): nothing NaN leaves here.
+    f = extractFeatures(audio.samples, features, job.path);
+  } catch (e) {
+    if (!isFileError(e)) throw e;
+    return { index: job.index, ok: false, sha256, reason: (e as { reason: string }).reason };
+  }
   return {
     index: job.index,
     ok: true,

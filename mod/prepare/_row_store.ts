@@ -1,7 +1,6 @@
 /**
- * Where the setup pipeline keeps the unscaled training examples between extraction and scaling
- * (the scaler is fitted on all of them first): in memory, or in a temporary file when they would
- * not fit the memory budget. Private to `prepare.ts`.
+ * Where the setup pipeline keeps the unscaled training examples between extraction and scaling:
+ * in memory, or in a temporary file when they do not fit the memory budget (`prepare.ts`).
  *
  * @module
  */
@@ -14,7 +13,7 @@ export interface RowStore {
   dispose(): Promise<void>;
 }
 
-/** Keeps the rows in memory (a list of the chunks appended). */
+/** Rows kept in memory (the chunks as they came). */
 export class MemoryStore implements RowStore {
   #chunks: Float32Array[] = [];
   append(rows: Float32Array): Promise<void> {
@@ -30,7 +29,7 @@ export class MemoryStore implements RowStore {
   }
 }
 
-/** Keeps the rows in a temporary file, read back in blocks of about 8 MiB. */
+/** Rows appended to a temporary float32 file and read back in blocks of about 8 MiB. */
 export class DiskStore implements RowStore {
   #file: Deno.FsFile | null = null;
   #length = 0;

@@ -25,6 +25,11 @@
  * 5. **Publish atomically**: all of it is written into a temporary folder beside `out`, which is
  *    then renamed into place; a failed run removes its temporary folder and leaves `out` as it was.
  *
+ * Nothing non-finite reaches the arrays: the decoders refuse NaN/±Inf samples, the feature
+ * extractor non-finite log-mels (such a file is skipped, with the reason), and the scaler fit and
+ * scaling refuse them too, naming the file. A file cut short is used for what it holds (manifest:
+ * `truncated`, `seconds_read`, `note`) and skipped only when that is less than one example.
+ *
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
@@ -48,6 +53,7 @@ import {
   type SplitName,
   stratifiedSplit,
 } from "../datasets/split.ts";
+import { DiskStore, MemoryStore, type RowStore } from "./_row_store.ts";
 import {
   type FromWorker,
   type PrepareFileResult,
@@ -55,7 +61,6 @@ import {
   processFile,
   type ToWorker,
 } from "./_prepare_worker.ts";
-import { DiskStore, MemoryStore, type RowStore } from "./_row_store.ts";
 import { decodeNote, groupingCheck, type GroupingRecord } from "./_file_notes.ts";
 
 /** Options of {@linkcode prepareDataset}. */
@@ -106,13 +111,14 @@ export interface ManifestFile {
   padded?: boolean;
   /** The dataset's grouping key (FMA: `artist:<id>`), when it has one. */
   group?: string;
-  /** The file ended before its header or stream said; what was there was used. */
+  /** The file ended before its header or stream said (WAV/AU data, MP3 frame cut short): what
+   * it held was used. */
   truncated?: true;
-  /** Seconds actually decoded when `truncated`. */
+  /** With `truncated`: the seconds actually decoded. */
   seconds_read?: number;
   /** MP3 frames skipped as corrupt or missing. */
   bad_frames?: number;
-  /** How a damaged file was read ("decoded with 3 bad frames", "truncated at 10.0 s"). */
+  /** How a damaged file was read, in words ("decoded with 3 bad frames", "truncated at 10.0 s"). */
   note?: string;
 }
 
@@ -521,7 +527,7 @@ async function prepareWith(
       inBackground((async () => {
         const w = await writers.train;
         for await (const block of trainStore.blocks(rowSize)) {
-          await w.append(sc.apply(block, block));
+          await w.append(sc.apply(block, block, "X_train"));
         }
         await trainStore.dispose();
         await finishPart("train");
@@ -563,19 +569,21 @@ async function prepareWith(
         if (r.truncated) [entry.truncated, entry.seconds_read] = [true, round6(r.secondsRead!)];
         if (r.badFrames) entry.bad_frames = r.badFrames;
         const note = decodeNote(r);
-        if (note) [entry.note, warnings[r.index]] = [note, `${it.path}: ${note}`];
+        if (note) {
+          [entry.note, warnings[r.index]] = [note, `${it.path}: ${note}; using what it holds`];
+        }
         if (r.examples === 0) {
           entry.status = "skipped";
-          entry.reason = `too short for one example (${entry.seconds} s)`;
+          entry.reason = `${note ? `${note}: ` : ""}too short for one example (${entry.seconds} s)`;
           warnings[r.index] = `skipping ${it.path}: ${entry.reason}`;
           fileSkips[r.index] = { path: it.path, reason: entry.reason };
         } else {
           entry.examples = r.examples;
           if (part === "train") {
-            fitter.add(r.data);
+            fitter.add(r.data, it.path); // refuses non-finite values, naming the file
             await trainStore.append(r.data);
           } else {
-            await (await writers[part]).append(scaler!.apply(r.data, r.data));
+            await (await writers[part]).append(scaler!.apply(r.data, r.data, it.path));
           }
           for (let k = 0; k < r.examples; k++) {
             y[part].push(it.label);

@@ -57,6 +57,8 @@ export function setupSummary(r: PrepareResult, options: SetupSummaryOptions): st
   }
   const padded = m.files.filter((f) => f.status === "ok" && f.padded).length;
   if (padded) lines.push(`  ${padded} files zero-padded to fill their last example`);
+  const truncated = m.files.filter((f) => f.status === "ok" && f.truncated).length;
+  if (truncated) lines.push(`  ${truncated} truncated files used for what they hold`);
   const excluded = m.files.filter((f) => f.status === "excluded").length;
   if (excluded) lines.push(`  ${excluded} files not in any part`);
   const max = options.maxSkipped ?? 20;

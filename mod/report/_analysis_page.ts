@@ -57,6 +57,16 @@ export interface PageInputs {
   runJson: Record<string, unknown> | null;
   /** The deep-dive's text blocks. */
   deepBlocks: HtmlBlock[];
+  /** The models of the browser page built beside the report (`web/models.json`), or null. */
+  webModels?: WebModel[] | null;
+}
+
+/** A model of the browser page, as its `models.json` lists it. */
+export interface WebModel {
+  id: string;
+  name: string;
+  dataset: string;
+  testAccuracy: number | null;
 }
 
 /** The HTML of `index.html`: missing inputs, results by section, then the run metadata. */
@@ -155,6 +165,32 @@ export function analysisPage(inputs: PageInputs): string {
       ? otherBlocks
       : [{ kind: "text", text: "No results for other datasets or k-fold runs were found." }],
   });
+
+  if (inputs.webModels?.length) {
+    sections.push({
+      id: "browser",
+      title: "Try the models in the browser",
+      howToRead:
+        "The page built by `deno task web` runs a model on your own audio in the browser (nothing is uploaded), with the same features as `deno task predict`.",
+      blocks: [{
+        kind: "table",
+        table: {
+          name: "web_models",
+          title: "Models in the browser page",
+          columns: [
+            { key: "model", label: "Model" },
+            { key: "dataset", label: "Dataset" },
+            { key: "test_accuracy", label: "Test accuracy", format: "pct" },
+          ],
+          rows: inputs.webModels.map((m) => [m.name, m.dataset, m.testAccuracy]),
+        },
+        links: inputs.webModels.map((m) => ({
+          text: `open ${m.name} in the browser page`,
+          href: `web/index.html?model=${encodeURIComponent(m.id)}`,
+        })),
+      }],
+    });
+  }
 
   // Run metadata last: the results come first, the provenance below them.
   sections.push({

@@ -23,7 +23,7 @@ import { compareCodePoints, exists, writeFileAtomic } from "../fs.ts";
 import { log as defaultLog } from "../progress.ts";
 import { championDeepDive } from "./_analysis_deep_dive.ts";
 import { learningCurveFigures, summaryFigures } from "./_analysis_figures.ts";
-import { analysisPage, writeTablesAndFigures } from "./_analysis_page.ts";
+import { analysisPage, type WebModel, writeTablesAndFigures } from "./_analysis_page.ts";
 import {
   crossCheckMeanStd,
   groupRuns,
@@ -125,6 +125,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     main,
     runJson,
     deepBlocks,
+    // The browser page (`deno task web`), when it was built beside the report.
+    webModels: await readJsonOptional(join(out, "web", "models.json")) as WebModel[] | null,
   });
   const indexPath = join(out, "index.html");
   await writeFileAtomic(indexPath, html);

@@ -222,3 +222,30 @@ Deno.test("runAnalysis labels demo results as synthetic, never as GTZAN", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runAnalysis links each model of a browser page built beside the report", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mgc_analysis_" });
+  try {
+    await writeReportsFixture(dir, { seeds: [42] });
+    const without = await Deno.readTextFile(join(dir, "index.html")).catch(() => "");
+    assert(!without.includes("web/index.html"));
+    await runAnalysis({ reportsDir: dir, log: () => {} });
+    assert(!(await Deno.readTextFile(join(dir, "index.html"))).includes("web/index.html"));
+    await Deno.mkdir(join(dir, "web"));
+    await Deno.writeTextFile(join(dir, "web", "index.html"), "<!doctype html>");
+    await Deno.writeTextFile(
+      join(dir, "web", "models.json"),
+      JSON.stringify([
+        { id: "UNet_best", name: "UNet_best", dataset: "gtzan", testAccuracy: 0.9 },
+        { id: "VGG_best", name: "VGG_best", dataset: "gtzan", testAccuracy: null },
+      ]),
+    );
+    await runAnalysis({ reportsDir: dir, log: () => {} });
+    const html = await checkIndex(dir);
+    assert(html.includes('href="web/index.html?model=UNet_best"'), "link to the first model");
+    assert(html.includes('href="web/index.html?model=VGG_best"'), "link to the second model");
+    assert(html.includes("Try the models in the browser"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -23,3 +23,4 @@ export { type ConfusionOptions, confusionSpec } from "./plots_confusion.ts";
 export { type TsnePoint, tsneSpec } from "./plots_tsne.ts";
 export { type CurvePoint, learningCurvesSpec } from "./plots_curves.ts";
 export { countSvgMarks, helveticaWidth, type RenderedFigure, renderSvg } from "./plots_render.ts";
+export { type TimelineInput, timelineSpec } from "./plots_timeline.ts";

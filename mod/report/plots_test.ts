@@ -9,6 +9,7 @@ import {
   learningCurvesSpec,
   modelComparisonSpec,
   renderSvg,
+  timelineSpec,
   tsneSpec,
   type VlSpec,
 } from "./plots.ts";
@@ -110,4 +111,23 @@ Deno.test("the XML check used above rejects malformed documents", () => {
   ) {
     assertThrows(() => checkWellFormedXml(bad), Error, "not well-formed");
   }
+});
+
+Deno.test("timeline: one stacked rectangle per (segment, label ≥ 1 %), stacks sum to 1", async () => {
+  const labels = ["blues", "jazz", "rock"];
+  const segments = [
+    { start_s: 0, end_s: 2.97, probabilities: [0.7, 0.295, 0.005] },
+    { start_s: 2.97, end_s: 5.94, probabilities: [0.1, 0.895, 0.005] },
+    { start_s: 5.94, end_s: 7, probabilities: [0.5, 0.5, 0] },
+  ];
+  const spec = timelineSpec({ labels, segments });
+  const values = (spec.data as { values: { label: string; y0: number; y1: number }[] }).values;
+  assertEquals(values.length, 6, "rock is below 1 % everywhere: left out");
+  assertEquals([...new Set(values.map((v) => v.label))], ["jazz", "blues"], "most probable first");
+  for (let s = 0; s < 3; s++) {
+    assert(Math.abs(values[2 * s + 1]!.y1 - (1 - segments[s]!.probabilities[2]!)) < 1e-9);
+  }
+  const r = await render(spec);
+  assertEquals(r.marks.timeline, 6);
+  assert(r.svg.includes("time (s)"));
 });

@@ -185,13 +185,16 @@ export function buildIndexHtml(page: HtmlPage): string {
   return parts.join("\n") + "\n";
 }
 
-/** Relative file references (`href`/`src` not starting with `#`, a scheme or `/`) in a page. */
+/**
+ * Relative file references (`href`/`src` not starting with `#`, a scheme or `/`) in a page, without
+ * their query string and fragment (the files a static host must have).
+ */
 export function localReferences(html: string): string[] {
   const refs = new Set<string>();
   for (const m of html.matchAll(/\s(?:href|src)="([^"]*)"/g)) {
     const ref = m[1]!;
     if (ref.startsWith("#") || /^[a-z][a-z0-9+.-]*:/i.test(ref) || ref.startsWith("/")) continue;
-    refs.add(decodeURIComponent(ref.split("#")[0]!));
+    refs.add(decodeURIComponent(ref.split("#")[0]!.split("?")[0]!));
   }
   return [...refs].sort();
 }
