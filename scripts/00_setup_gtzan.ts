@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   console.log(
     `GTZAN (${m.dataset.layout}) from ${m.dataset.data_dir}, split ${split}, seed ${seed}`,
   );
+  if (m.verification) console.log(`  ${m.verification.line}`);
   for (const s of SPLIT_NAMES) {
     console.log(
       `  ${s.padEnd(5)} ${String(r.counts[s].files).padStart(4)} files ` +

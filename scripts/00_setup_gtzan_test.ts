@@ -48,6 +48,19 @@ Deno.test("gtzan:setup script: summary on stdout, arrays written, exit codes", a
     assert(/train\s+6 files\s+6 segments/.test(r.stdout), r.stdout);
     assert(r.stdout.includes("jazz/jazz.00054.wav: "), r.stdout);
     assert(r.stderr.includes("warning: skipping jazz/jazz.00054.wav"), r.stderr);
+    // Not the canonical copy (generated clips): the setup runs, and says so everywhere.
+    const line = "data: GTZAN 0 of 1000 canonical, 11 differ, 989 missing (list in manifest)";
+    assert(r.stdout.includes(`  ${line}\n`), r.stdout);
+    assert(r.stderr.includes(`warning: ${line}; the setup goes on with this copy`), r.stderr);
+    const { verification: v } = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+    assertEquals([v.status, v.line, v.counts.match, v.not_matching.length], [
+      "not canonical",
+      line,
+      0,
+      1000,
+    ]);
+    assertEquals(v.known_defects[0].path, "jazz/jazz.00054.wav");
+    assertEquals(v.known_defects[0].problem, "not a WAV file: no RIFF/WAVE header");
     for (
       const f of ["X_train.npy", "y_val.npy", "track_test.npy", "scaler.json", "manifest.json"]
     ) {

@@ -1,7 +1,7 @@
 /**
  * # Benchmarks
  *
- * `deno task bench [--json] [--only mel,decode,setup,engine,predict] [--models a,b] [--quick]`
+ * `deno task bench [--json] [--only mel,decode,setup,verify,engine,predict] [--models a,b] [--quick]`
  *
  * Speed is proven here, never in timed tests. Each figure is printed as a JSON line
  * `{"name", "value", "unit", "target", ...context}` (stdout; `--json` prints only these) and in a
@@ -30,9 +30,10 @@ const TARGETS: Record<string, [">=" | "<=", number, string]> = {
   "train_gflops:UNet_Audio_Classifier": [">=", 30, "2× the naive wasm path"],
   "latency_ms:UNet_Audio_Classifier": ["<=", 40, "batch 1"],
   predict_ms_30s: ["<=", 1000, "decode + features + UNet, 30 s clip"],
+  verify_md5_mb_per_s: [">=", 120, "data:verify: GTZAN's 1.3 GB in seconds (≤ 11 s)"],
 };
 
-const GROUPS = ["decode", "mel", "setup", "engine", "predict"] as const;
+const GROUPS = ["decode", "mel", "setup", "verify", "engine", "predict"] as const;
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
@@ -76,6 +77,11 @@ async function main(): Promise<void> {
     log("bench: whole setup on generated 30 s clips, all cores …");
     const { benchSetup } = await import("../mod/prepare/prepare_bench.ts");
     for (const r of await benchSetup({ clips: quick ? 40 : 100 })) emit({ ...r });
+  }
+  if (only.includes("verify")) {
+    log("bench: data:verify hashing (MD5) vs md5sum, GTZAN-sized files from the page cache …");
+    const { benchVerify } = await import("../mod/datasets/verify_bench.ts");
+    for (const r of await benchVerify({ files: quick ? 60 : 200 })) emit({ ...r });
   }
   if (only.includes("engine")) {
     log("bench: training and batch-1 latency per model …");

@@ -24,3 +24,7 @@ export * from "./fma_metadata.ts";
 export * from "./class_folders.ts";
 export * from "./split.ts";
 export * from "./demo_data.ts";
+export * from "./hash_files.ts";
+export * from "./verify.ts";
+export * from "./verify_specs.ts";
+export * from "./verification.ts";

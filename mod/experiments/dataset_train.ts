@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { backendInfo } from "../engine/backend.ts";
+import { manifestVerification } from "../datasets/verification.ts";
 import { type FlagSpec, type ParsedCli, UserError } from "../cli.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
 import { exists, writeFileAtomic, writeJsonAtomic } from "../fs.ts";
@@ -133,6 +134,8 @@ export interface DatasetTrainResult {
   interrupted: boolean;
   /** Files written (summary CSV, run json). */
   files: string[];
+  /** Whether the data is the canonical dataset, in one line (from its manifest). */
+  dataLine: string;
 }
 
 /**
@@ -264,13 +267,15 @@ export async function trainDataset(
       split: data.manifest.split,
       counts: data.manifest.counts,
       manifest_sha256: data.manifestSha256,
+      verification: manifestVerification(data.manifest),
     },
     results: rows,
     backend: backendInfo(),
     versions: { deno: Deno.version.deno, v8: Deno.version.v8, tfjs: "4.22.0" },
     ...meta,
   });
-  return { rows, interrupted, files: [summary, runJson] };
+  const dataLine = manifestVerification(data.manifest).line;
+  return { rows, interrupted, files: [summary, runJson], dataLine };
 }
 
 function pct(x: number): string {

@@ -25,6 +25,7 @@
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { backendInfo } from "../engine/backend.ts";
+import { manifestVerification } from "../datasets/verification.ts";
 import { arraySource, range, sampleSize, subsetSource } from "../prepare/samples.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
@@ -456,6 +457,8 @@ export interface KFoldResult {
   summary: KFoldSummaryRow[];
   interrupted: boolean;
   files: string[];
+  /** Whether the data is the canonical dataset, in one line (from its manifest). */
+  dataLine: string;
 }
 
 /**
@@ -605,13 +608,14 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
       split: data.manifest.split,
       pooled_parts: ["train", "val"],
       manifest_sha256: data.manifestSha256,
+      verification: manifestVerification(data.manifest),
     },
     backend: backendInfo(),
     versions: { deno: Deno.version.deno, v8: Deno.version.v8, tfjs: "4.22.0" },
     ...opts.meta,
   });
   files.push(runJson);
-  return { rows, summary, interrupted, files };
+  return { rows, summary, interrupted, files, dataLine: manifestVerification(data.manifest).line };
 }
 
 /**

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { backendInfo } from "../engine/backend.ts";
+import { manifestVerification } from "../datasets/verification.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
 import type { ModelName } from "../models/mod.ts";
@@ -52,6 +53,8 @@ export interface TournamentResult {
   rows: RunResult[];
   interrupted: boolean;
   files: string[];
+  /** Whether the data is the canonical dataset, in one line (from its manifest). */
+  dataLine: string;
 }
 
 /**
@@ -124,6 +127,7 @@ export async function runTournament(opts: TournamentOptions): Promise<Tournament
       split: opts.data.manifest.split,
       counts: opts.data.manifest.counts,
       manifest_sha256: opts.data.manifestSha256,
+      verification: manifestVerification(opts.data.manifest),
     },
     backend: info,
     versions: {
@@ -135,7 +139,7 @@ export async function runTournament(opts: TournamentOptions): Promise<Tournament
     ...opts.meta,
   });
   files.push(join(opts.reportsDir, "run.json"));
-  return { rows, interrupted, files };
+  return { rows, interrupted, files, dataLine: manifestVerification(opts.data.manifest).line };
 }
 
 /**

@@ -223,6 +223,13 @@ Deno.test("tournament end to end on tiny demo data: files, columns, value ranges
     const run = JSON.parse(await Deno.readTextFile(join(reports, "run.json")));
     assertEquals(run.seeds, [1, 2]);
     assertEquals(run.data.manifest_sha256.length, 64);
+    // The setup's verification of its input, one line in run.json and in the result.
+    const line = "data: not verified (no published list or verifier for the demo data)";
+    assertEquals([run.data.verification.status, run.data.verification.line], [
+      "not verified",
+      line,
+    ]);
+    assertEquals(result.dataLine, line);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -172,8 +172,9 @@ export function runOptionsFromFlags(
 }
 
 /**
- * Ends a training task: prints the files written (stdout), then shuts the backend down and exits
- * 130 when the run was interrupted (resumable with `--resume`), 0 otherwise.
+ * Ends a training task: prints the data's verification line (stderr, beside the run's other
+ * notes) and the files written (stdout), then shuts the backend down and exits 130 when the run was
+ * interrupted (resumable with `--resume`), 0 otherwise.
  *
  * @example
  * ```ts
@@ -181,7 +182,10 @@ export function runOptionsFromFlags(
  * finishTraining({ files: ["reports/run.json"], interrupted: false });
  * ```
  */
-export function finishTraining(result: { files: readonly string[]; interrupted: boolean }): void {
+export function finishTraining(
+  result: { files: readonly string[]; interrupted: boolean; dataLine?: string },
+): void {
+  if (result.dataLine) log(result.dataLine);
   for (const f of result.files) console.log(f);
   if (result.interrupted) {
     log("interrupted: run again with --resume to continue");

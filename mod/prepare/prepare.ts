@@ -41,6 +41,7 @@ import {
   type SplitProtocol,
 } from "../datasets/datasets.ts";
 import { type FeatureConfig, featureShape } from "../features/features.ts";
+import { type VerificationRecord, verifyForSetup } from "../datasets/verification.ts";
 import { compareCodePoints, exists, writeJsonAtomic } from "../fs.ts";
 import { NpyWriter, writeNpyAtomic } from "../npy.ts";
 import { log, Progress } from "../progress.ts";
@@ -145,6 +146,7 @@ export interface Manifest {
   grouping?: GroupingRecord;
   files: ManifestFile[];
   versions: Record<string, string>;
+  verification?: VerificationRecord; // is the input the canonical dataset? (`data:verify`)
 }
 
 /** What {@linkcode prepareDataset} returns. */
@@ -420,6 +422,7 @@ async function prepareWith(
   const seed = options.seed ?? 42;
   const out = options.out ?? defaultOut(config, splitName);
   const listing = await config.listFiles(options.dataDir ?? config.defaultDataDir);
+  const verifying = verifyForSetup(config.name, listing.dataDir, { warn }); // beside extraction
   const phases = { list: 0, extract: 0, scale: 0, publish: 0 };
   let mark = t0;
   const lap = (): number => {
@@ -657,6 +660,7 @@ async function prepareWith(
         v8: Deno.version.v8,
         typescript: Deno.version.typescript,
       },
+      verification: await verifying,
     };
     await writeJsonAtomic(join(tmp, "manifest.json"), manifest);
     phases.publish = lap(); // manifest and small files so far; the rename follows

@@ -39,6 +39,7 @@ export function setupSummary(r: PrepareResult, options: SetupSummaryOptions): st
     `${options.title} (${m.dataset.layout}) from ${m.dataset.data_dir}, split ` +
     `${split.protocol ?? "?"}${split.seed !== undefined ? `, seed ${split.seed}` : ""}`,
   ];
+  if (m.verification) lines.push(`  ${m.verification.line}`);
   const [, mels, frames] = m.arrays.X_train?.shape ?? [];
   for (const s of SPLIT_NAMES) {
     lines.push(

@@ -45,3 +45,27 @@ Deno.test("setupSummary: parts, short and padded files, skipped list cut after m
     "wrote data/processed/x/random in 1.2 s",
   ]);
 });
+
+Deno.test("setupSummary: the input's verification line follows the first line", () => {
+  const line =
+    "data: Tabla taalas: no canonical list exists; copy index sha256 0123456789abcdef… (2 files)";
+  const r = {
+    out: "o",
+    seconds: 0.5,
+    counts: {
+      train: { files: 1, examples: 1 },
+      val: { files: 0, examples: 0 },
+      test: { files: 0, examples: 0 },
+    },
+    manifest: {
+      dataset: { name: "tabla", description: "", data_dir: "d", layout: "l" },
+      split: { protocol: "random", seed: 1 },
+      arrays: {},
+      files: [],
+      skipped: [],
+      verification: { status: "no canonical list", line, dataset: "tabla", how: null },
+    },
+  } as unknown as PrepareResult;
+  const lines = setupSummary(r, { title: "Tabla", unit: "clips" });
+  assertEquals(lines.slice(0, 2), ["Tabla (l) from d, split random, seed 1", `  ${line}`]);
+});

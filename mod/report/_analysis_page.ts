@@ -57,6 +57,10 @@ export interface PageInputs {
   runJson: Record<string, unknown> | null;
   /** The deep-dive's text blocks. */
   deepBlocks: HtmlBlock[];
+  /** Whether each run's data is the canonical dataset, and GTZAN's fault-filtered exclusions. */
+  dataBlocks?: HtmlBlock[];
+  /** run.json's data line (`data: canonical GTZAN (1000/1000 match)`), shown under the title. */
+  dataLine?: string | null;
   /** The models of the browser page built beside the report (`web/models.json`), or null. */
   webModels?: WebModel[] | null;
 }
@@ -192,7 +196,14 @@ export function analysisPage(inputs: PageInputs): string {
     });
   }
 
-  // Run metadata last: the results come first, the provenance below them.
+  // Provenance last, the results first: the data (canonical or not), then the run metadata.
+  sections.push({
+    id: "data",
+    title: "Data: is it the canonical dataset?",
+    howToRead:
+      "What each run's setup found when it hashed its input file by file against the dataset's published per-file list (deno task data:verify): canonical means byte for byte the published files; a copy that is not canonical was still used, and its manifest.json lists every file that differs, is missing, extra or unreadable. GTZAN runs also show the clips the fault-filtered split leaves out, with the source of that list.",
+    blocks: inputs.dataBlocks ?? [{ kind: "text", text: "No data verification was read." }],
+  });
   sections.push({
     id: "metadata",
     title: "Run metadata",
@@ -209,7 +220,8 @@ export function analysisPage(inputs: PageInputs): string {
           (100 * champion.testAccuracy).toFixed(2)
         }%${champion.seeds > 1 ? ` (mean of ${champion.seeds} seeds)` : ""}.`
         : "No champion (no GTZAN results).") +
-      (main === "GTZAN" ? "" : ` ${main}: these results prove the pipeline, not the science.`),
+      (main === "GTZAN" ? "" : ` ${main}: these results prove the pipeline, not the science.`) +
+      (inputs.dataLine ? ` ${inputs.dataLine}.` : ""),
     sections,
   });
   return html;

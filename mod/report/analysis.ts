@@ -21,6 +21,7 @@
 import { join } from "node:path";
 import { compareCodePoints, exists, writeFileAtomic } from "../fs.ts";
 import { log as defaultLog } from "../progress.ts";
+import { dataBlocks, readDataRuns } from "./_analysis_data.ts";
 import { championDeepDive } from "./_analysis_deep_dive.ts";
 import { learningCurveFigures, summaryFigures } from "./_analysis_figures.ts";
 import { analysisPage, type WebModel, writeTablesAndFigures } from "./_analysis_page.ts";
@@ -115,7 +116,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const rendered = await writeTablesAndFigures(state);
 
   // ---- Page ----------------------------------------------------------------------------------
+  const dataRuns = await readDataRuns(dir, files);
   const html = analysisPage({
+    dataBlocks: await dataBlocks(dataRuns),
+    dataLine: dataRuns.find((r) => r.file === "run.json")?.line ?? null,
     dir,
     tables,
     figures,
