@@ -21,7 +21,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { AUDIO_EXTENSIONS, isAudioFile } from "../audio/audio.ts";
-import { csvRecords, CsvSyntaxError } from "../csv.ts";
+import { csvRecords, CsvSyntaxError } from "./csv.ts";
 import { UserError } from "../cli.ts";
 import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./config.ts";
 import { TABLA_FEATURES } from "../features/features.ts";
