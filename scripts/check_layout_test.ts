@@ -30,7 +30,7 @@ Deno.test("check:layout: a deliberate cycle, an upward import and a long file in
     );
     const report = await checkLayout(dir);
     const kinds = report.problems.map((p) => p.kind).sort();
-    assertEquals(kinds, ["cycle", "layer", "no-mod", "script-import", "too-long"]);
+    assertEquals(kinds, ["cycle", "layer", "no-mod", "root", "script-import", "too-long"]);
     const cycle = report.problems.find((p) => p.kind === "cycle")!.message;
     assert(cycle.includes("mod/audio/a.ts") && cycle.includes("mod/features/b.ts"), cycle);
   } finally {
