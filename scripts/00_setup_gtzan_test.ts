@@ -7,11 +7,16 @@ import { readNpy } from "../mod/npy.ts";
 
 const SCRIPT = new URL("./00_setup_gtzan.ts", import.meta.url).pathname;
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const config = new URL("../deno.json", import.meta.url).pathname;
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-RWE", "--allow-sys", SCRIPT, ...args],
+    args: ["run", "-RWE", "--allow-sys", `--config=${config}`, SCRIPT, ...args],
     stdout: "piped",
     stderr: "piped",
+    ...(cwd ? { cwd } : {}),
   }).output();
   const dec = new TextDecoder();
   return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
@@ -70,6 +75,50 @@ Deno.test("gtzan:setup script: summary on stdout, arrays written, exit codes", a
     const bad = await run(["--split", "nope"]);
     assertEquals(bad.code, 2);
     assert(bad.stderr.includes("--split"), bad.stderr);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("gtzan:setup with only --data-dir on every published layout", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mgc_gtzan_variants_" });
+  const tree = (dir: string, format: "au" | "wav", firstIndex = 0) =>
+    makeGenreTree(dir, {
+      genres: ["blues", "jazz"],
+      perGenre: 3,
+      samples: 66150,
+      format,
+      firstIndex,
+    });
+  try {
+    // Marsyas genres/ (.au); the Kaggle archive as unzipped (Data/genres_original/, with images,
+    // CSVs and macOS forks); a copy mixing .au and .wav tracks
+    await tree(join(root, "marsyas", "genres"), "au");
+    const kaggle = join(root, "kaggle-zip");
+    await tree(join(kaggle, "Data", "genres_original"), "wav");
+    await Deno.mkdir(join(kaggle, "Data", "images_original", "blues"), { recursive: true });
+    await Deno.writeTextFile(join(kaggle, "Data", "images_original", "blues", "b.png"), "png");
+    await Deno.writeTextFile(
+      join(kaggle, "Data", "genres_original", "jazz", "._jazz.00000.wav"),
+      "x",
+    );
+    await Deno.mkdir(join(kaggle, "__MACOSX", "Data"), { recursive: true });
+    await Deno.writeTextFile(join(kaggle, "__MACOSX", "Data", "._genres_original"), "x");
+    const mixed = join(root, "mixed");
+    await tree(mixed, "au");
+    await tree(mixed, "wav", 3);
+    const manifest = join(root, "data/processed/gtzan/random/manifest.json");
+    for (const [dir, files] of [[join(root, "marsyas"), 6], [kaggle, 6], [mixed, 12]] as const) {
+      const r = await run(["--data-dir", dir], root);
+      assertEquals(r.code, 0, r.stderr);
+      const m = JSON.parse(await Deno.readTextFile(manifest));
+      assertEquals([m.files.length, m.skipped, m.labels], [files, [], ["blues", "jazz"]]);
+    }
+    // the same track as .au and .wav: one line naming both
+    await Deno.copyFile(join(mixed, "jazz/jazz.00004.wav"), join(mixed, "jazz/jazz.00004.au"));
+    const twice = await run(["--data-dir", mixed], root);
+    assertEquals(twice.code, 1);
+    assert(twice.stderr.includes("jazz/jazz.00004.au and jazz/jazz.00004.wav"), twice.stderr);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

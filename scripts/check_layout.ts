@@ -13,7 +13,8 @@
  *    only when needed, e.g. TensorFlow.js for the analysis's t-SNE) may name one public file of a
  *    package; never a private `_x.ts`.
  * 4. **Files fit in one's head**: no source file over {@linkcode MAX_LINES} lines (tests, generated
- *    `_bytes.ts` modules and data aside), and every package has a `mod.ts`.
+ *    `_bytes.ts` modules and data aside), every package has a `mod.ts`, and the root of `mod/`
+ *    holds at most {@linkcode MAX_ROOT_FILES} source files.
  *
  * @module
  */
@@ -44,10 +45,13 @@ export const LAYERS: Readonly<Record<string, number>> = Object.freeze({
 /** Longest allowed source file (lines). */
 export const MAX_LINES = 700;
 
+/** Most source files at the root of `mod/` (`mod.ts` and the helpers every package uses). */
+export const MAX_ROOT_FILES = 8;
+
 /** One problem found by {@linkcode checkLayout}. */
 export interface LayoutProblem {
-  /** `cycle`, `layer`, `script-import`, `too-long` or `no-mod`. */
-  kind: "cycle" | "layer" | "script-import" | "too-long" | "no-mod";
+  /** `cycle`, `layer`, `script-import`, `too-long`, `no-mod` or `root` (too many root files). */
+  kind: "cycle" | "layer" | "script-import" | "too-long" | "no-mod" | "root";
   /** What is wrong, with the files named relative to the root. */
   message: string;
 }
@@ -251,6 +255,17 @@ export async function checkLayout(root: string): Promise<LayoutReport> {
     if (lines > MAX_LINES) {
       problems.push({ kind: "too-long", message: `${r}: ${lines} lines (at most ${MAX_LINES})` });
     }
+  }
+  const rootFiles = files.map((f) => relative(root, f))
+    .filter((r) => packageOf(r) === "root" && !r.endsWith("_test.ts"));
+  if (rootFiles.length > MAX_ROOT_FILES) {
+    problems.push({
+      kind: "root",
+      message:
+        `mod/ holds ${rootFiles.length} source files at its root (at most ${MAX_ROOT_FILES}): ${
+          rootFiles.map((r) => r.slice(4)).join(", ")
+        }; move concepts into packages`,
+    });
   }
   const packages = new Set(files.map((f) => relative(root, f)).map(packageOf));
   for (const p of packages) {

@@ -28,9 +28,13 @@ Deno.test("check:layout: a deliberate cycle, an upward import and a long file in
       "scripts/run.ts",
       'import type { A } from "../mod/audio/a.ts";\nexport type R = A;\n',
     );
+    // Nine source files at the root of mod/ (fs.ts and eight more): one too many.
+    for (const name of ["a", "b", "c", "d", "e", "f", "g", "h"]) {
+      await put(`mod/${name}.ts`, `export const ${name} = 1;\n`);
+    }
     const report = await checkLayout(dir);
     const kinds = report.problems.map((p) => p.kind).sort();
-    assertEquals(kinds, ["cycle", "layer", "no-mod", "script-import", "too-long"]);
+    assertEquals(kinds, ["cycle", "layer", "no-mod", "root", "script-import", "too-long"]);
     const cycle = report.problems.find((p) => p.kind === "cycle")!.message;
     assert(cycle.includes("mod/audio/a.ts") && cycle.includes("mod/features/b.ts"), cycle);
   } finally {

@@ -5,7 +5,8 @@
  * `data/tabla/file_name.csv`), verified, resumable, and safe to run twice.
  *
  * Sources, checksums and licences: `mod/sources.ts`. Kaggle sources use your own API token
- * (`~/.kaggle/kaggle.json` or `KAGGLE_USERNAME`/`KAGGLE_KEY`).
+ * (`KAGGLE_API_TOKEN`, `~/.kaggle/access_token`, or the legacy `~/.kaggle/kaggle.json` or
+ * `KAGGLE_USERNAME`/`KAGGLE_KEY`).
  *
  * @module
  */

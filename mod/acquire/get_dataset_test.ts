@@ -153,7 +153,7 @@ Deno.test("getDataset: a hostile archive is refused; no layout, no SOURCE.json, 
 });
 
 /** A mock Kaggle API (Basic auth, then a redirect to "storage" on another origin). */
-function mockKaggle(archives: Record<string, Uint8Array>): {
+function mockKaggle(archives: Record<string, Uint8Array>, creds = CREDS): {
   api: Loopback;
   storage: Loopback;
   base: string;
@@ -165,7 +165,7 @@ function mockKaggle(archives: Record<string, Uint8Array>): {
   const api = serveLoopback((req) => {
     const m = /^\/api\/v1\/datasets\/download\/(.+)$/.exec(new URL(req.url).pathname);
     if (!m || !archives[m[1]!]) return new Response("not found", { status: 404 });
-    if (req.headers.get("authorization") !== CREDS.authorization()) {
+    if (req.headers.get("authorization") !== creds.authorization()) {
       return new Response('{"code":401,"message":"Unauthenticated"}', { status: 401 });
     }
     return new Response(null, {
@@ -248,6 +248,35 @@ Deno.test("getDataset Kaggle: a 401 says what to do, names the URL, writes nothi
     assert(err.message.includes("HTTP 401") && err.message.includes("kaggle.json"), err.message);
     assert(!err.message.includes("wrong-key"));
     assertEquals(await listFilesSorted(root), []);
+  } finally {
+    await kaggle.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("getDataset Kaggle with an API token: Bearer to the API only, the token in no output", async () => {
+  const root = await Deno.makeTempDir();
+  const token = "KGAT_5eb1e7c0ffee5eb1e7c0ffee5eb1e7c0";
+  const creds = KaggleCredentials.fromToken(token, "env KAGGLE_API_TOKEN");
+  const kaggle = mockKaggle({
+    "winchester19/indian-music-genre-dataset": makeZip({ "genrenew/sufi/sufi1.mp3": MP3 }),
+  }, creds);
+  const lines: string[] = [];
+  try {
+    await getDataset("indian", {
+      dataRoot: root,
+      kaggleBaseUrl: kaggle.base,
+      kaggleCredentials: creds,
+      log: (l) => lines.push(l),
+    });
+    assertEquals(await listFilesSorted(join(root, "indian")), [
+      "SOURCE.json",
+      "genrenew/sufi/sufi1.mp3",
+    ]);
+    assertEquals(kaggle.api.seen[0]!.headers.authorization, `Bearer ${token}`);
+    assert(kaggle.storage.seen.every((s) => !("authorization" in s.headers)), "no auth to storage");
+    const text = await Deno.readTextFile(join(root, "indian", "SOURCE.json"));
+    for (const out of [text, ...lines]) assert(!out.includes(token), `token leaked: ${out}`);
   } finally {
     await kaggle.close();
     await Deno.remove(root, { recursive: true });

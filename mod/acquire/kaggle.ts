@@ -1,11 +1,22 @@
 /**
- * Kaggle access without the Python CLI: the user's own API token, from `KAGGLE_USERNAME` and
- * `KAGGLE_KEY` or from `kaggle.json` (in `$KAGGLE_CONFIG_DIR`, else `~/.kaggle/`), sent as HTTP
- * Basic auth to `https://www.kaggle.com/api/v1/datasets/download/<owner>/<slug>`.
+ * Kaggle access without the Python CLI, with the user's own credentials in any form the Kaggle CLI
+ * accepts, looked for in this order:
  *
- * The key never leaves this module in a printable form: {@linkcode KaggleCredentials} keeps it in a
- * private field, and its `toString`, `toJSON` and `Deno.inspect` forms are redacted. It is never
- * logged or written to disk; SOURCE.json records only the API URL.
+ * 1. `KAGGLE_API_TOKEN`: an API token (the current form, "Generate New Token" in the Kaggle
+ *    settings), or the path of a file holding one;
+ * 2. `KAGGLE_USERNAME` + `KAGGLE_KEY` (the legacy key);
+ * 3. the access-token file the current Kaggle CLI reads: `access_token` (or `access_token.txt`) in
+ *    `$KAGGLE_CONFIG_DIR`, else `~/.kaggle/`;
+ * 4. `credentials.json` there, written by `kaggle auth login`, while its access token is unexpired;
+ * 5. `kaggle.json` there (the legacy key file).
+ *
+ * A token is sent as `Authorization: Bearer`, a legacy key as HTTP Basic, to
+ * `https://www.kaggle.com/api/v1/datasets/download/<owner>/<slug>` only.
+ *
+ * The secret never leaves this module in a printable form: {@linkcode KaggleCredentials} keeps it
+ * in a private field, and its `toString`, `toJSON` and `Deno.inspect` forms are redacted; error
+ * messages never quote a credentials file. It is never logged or written to disk; SOURCE.json
+ * records only the API URL.
  *
  * @module
  */
@@ -16,43 +27,71 @@ export const KAGGLE_API = "https://www.kaggle.com/api/v1";
 
 /** How to get a token, for error messages. */
 export const KAGGLE_HOWTO =
-  "create an API token at https://www.kaggle.com/settings (Account > API > Create New Token), " +
-  "save the downloaded kaggle.json as ~/.kaggle/kaggle.json and run `chmod 600 ~/.kaggle/kaggle.json`, " +
-  "or set KAGGLE_USERNAME and KAGGLE_KEY";
+  "create an API token at https://www.kaggle.com/settings (API > Generate New Token) and set " +
+  "KAGGLE_API_TOKEN to it or save it as ~/.kaggle/access_token (`chmod 600`); a legacy " +
+  "kaggle.json (~/.kaggle/kaggle.json, `chmod 600`) or KAGGLE_USERNAME and KAGGLE_KEY work too";
 
 /** Kaggle credentials are missing or unreadable. */
 export class KaggleCredentialsError extends Error {
   override name = "KaggleCredentialsError";
 }
 
-/** A Kaggle user name and API key; the key is never exposed in printable form. */
+/**
+ * A Kaggle API token, or a user name and legacy API key; the secret is never exposed in
+ * printable form.
+ *
+ * @example
+ * ```ts
+ * import { KaggleCredentials } from "./kaggle.ts";
+ * const c = KaggleCredentials.fromToken("KGAT_0123", "env KAGGLE_API_TOKEN");
+ * c.authorization(); // "Bearer KGAT_0123"
+ * String(c); // "KaggleCredentials(API token redacted, from env KAGGLE_API_TOKEN)"
+ * ```
+ */
 export class KaggleCredentials {
-  /** Kaggle user name. */
+  /** Kaggle user name (empty for an API token, which carries no name). */
   readonly username: string;
-  /** Where the credentials came from (`env` or the kaggle.json path). */
+  /** Where the credentials came from (`env`, an environment variable or a file path). */
   readonly origin: string;
-  readonly #key: string;
+  /** `key`: user name + legacy API key (HTTP Basic); `token`: API token (Bearer). */
+  readonly kind: "key" | "token";
+  readonly #secret: string;
 
-  constructor(username: string, key: string, origin: string) {
+  /**
+   * Legacy credentials: a user name and an API key (or, with `kind` `"token"`, an API token in
+   * `key`; {@linkcode KaggleCredentials.fromToken} says it shorter).
+   */
+  constructor(username: string, key: string, origin: string, kind: "key" | "token" = "key") {
     this.username = username;
-    this.#key = key;
+    this.#secret = key;
     this.origin = origin;
+    this.kind = kind;
   }
 
-  /** The `Authorization` header value (HTTP Basic). */
+  /** An API token (`KAGGLE_API_TOKEN`, `~/.kaggle/access_token`). */
+  static fromToken(token: string, origin: string): KaggleCredentials {
+    return new KaggleCredentials("", token, origin, "token");
+  }
+
+  /** The `Authorization` header value (Bearer for a token, HTTP Basic for a key). */
   authorization(): string {
-    const bytes = new TextEncoder().encode(`${this.username}:${this.#key}`);
+    if (this.kind === "token") return `Bearer ${this.#secret}`;
+    const bytes = new TextEncoder().encode(`${this.username}:${this.#secret}`);
     return `Basic ${btoa(String.fromCharCode(...bytes))}`;
   }
 
   /** Redacted. */
   toString(): string {
-    return `KaggleCredentials(${this.username}, key redacted, from ${this.origin})`;
+    return this.kind === "token"
+      ? `KaggleCredentials(API token redacted, from ${this.origin})`
+      : `KaggleCredentials(${this.username}, key redacted, from ${this.origin})`;
   }
 
   /** Redacted. */
-  toJSON(): { username: string; key: string } {
-    return { username: this.username, key: "[redacted]" };
+  toJSON(): Record<string, string> {
+    return this.kind === "token"
+      ? { token: "[redacted]" }
+      : { username: this.username, key: "[redacted]" };
   }
 
   /** Redacted in `console.log` / `Deno.inspect`. */
@@ -67,18 +106,59 @@ export interface LoadKaggleOptions {
   env?: (name: string) => string | undefined;
   /** Warnings (default: stderr). */
   warn?: (message: string) => void;
+  /** The time, for `credentials.json` expiry (default: now). */
+  now?: Date;
+}
+
+/** A token as the Kaggle CLI stores it: one line of printable ASCII without spaces. */
+function validToken(t: string): boolean {
+  return /^[\x21-\x7e]+$/.test(t);
+}
+
+/** The text of `path`, or null when it does not exist; warns when others can read it. */
+async function readSecretFile(
+  path: string,
+  warn: (m: string) => void,
+): Promise<string | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    if (e instanceof Deno.errors.IsADirectory) return null;
+    throw new KaggleCredentialsError(`${path}: cannot read (${(e as Error).name})`);
+  }
+  const mode = (await Deno.stat(path)).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    warn(
+      `${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); ` +
+        `run \`chmod 600 ${path}\``,
+    );
+  }
+  return text;
+}
+
+/** A token file's token; never echoes the content. */
+function tokenFrom(text: string, path: string): string {
+  const token = text.trim();
+  if (!validToken(token)) {
+    throw new KaggleCredentialsError(
+      `${path}: not an API token (expected one line, no spaces); ${KAGGLE_HOWTO}`,
+    );
+  }
+  return token;
 }
 
 /**
- * Finds the user's Kaggle credentials: `KAGGLE_USERNAME` + `KAGGLE_KEY` first, then
- * `$KAGGLE_CONFIG_DIR/kaggle.json` or `~/.kaggle/kaggle.json`. Warns when the file is readable by
- * group or others. Throws {@linkcode KaggleCredentialsError} saying how to get a token.
+ * Finds the user's Kaggle credentials in the order of the module notes. Warns when a credentials
+ * file is readable by group or others. Throws {@linkcode KaggleCredentialsError} saying how to
+ * get a token; no message quotes a secret.
  *
  * @example
  * ```ts ignore
  * import { loadKaggleCredentials } from "./kaggle.ts";
  * const creds = await loadKaggleCredentials();
- * console.log(String(creds)); // key redacted
+ * console.log(String(creds)); // secret redacted
  * ```
  */
 export async function loadKaggleCredentials(
@@ -86,6 +166,21 @@ export async function loadKaggleCredentials(
 ): Promise<KaggleCredentials> {
   const env = options.env ?? ((n: string) => Deno.env.get(n));
   const warn = options.warn ?? ((m: string) => console.error(`warning: ${m}`));
+  const envToken = env("KAGGLE_API_TOKEN")?.trim();
+  if (envToken) {
+    // The Kaggle CLI also takes the path of a file holding the token here.
+    const isFile = await Deno.stat(envToken).then((s) => s.isFile, () => false);
+    if (isFile) {
+      const text = (await readSecretFile(envToken, warn)) ?? "";
+      return KaggleCredentials.fromToken(tokenFrom(text, envToken), envToken);
+    }
+    if (!validToken(envToken)) {
+      throw new KaggleCredentialsError(
+        `KAGGLE_API_TOKEN is neither a token (one word) nor an existing file; ${KAGGLE_HOWTO}`,
+      );
+    }
+    return KaggleCredentials.fromToken(envToken, "env KAGGLE_API_TOKEN");
+  }
   const user = env("KAGGLE_USERNAME");
   const key = env("KAGGLE_KEY");
   if (user && key) return new KaggleCredentials(user, key, "env");
@@ -95,23 +190,22 @@ export async function loadKaggleCredentials(
   if (!dir) {
     throw new KaggleCredentialsError(`Kaggle credentials not found (no HOME); ${KAGGLE_HOWTO}`);
   }
-  const path = join(dir, "kaggle.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new KaggleCredentialsError(
-        `Kaggle credentials not found (no KAGGLE_USERNAME/KAGGLE_KEY, no ${path}); ${KAGGLE_HOWTO}`,
-      );
+  for (const name of ["access_token", "access_token.txt"]) {
+    const path = join(dir, name);
+    const text = await readSecretFile(path, warn);
+    if (text !== null && text.trim()) {
+      return KaggleCredentials.fromToken(tokenFrom(text, path), path);
     }
-    throw new KaggleCredentialsError(`${path}: cannot read (${(e as Error).name})`);
   }
-  const mode = (await Deno.stat(path)).mode;
-  if (mode !== null && (mode & 0o077) !== 0) {
-    warn(
-      `${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); ` +
-        `run \`chmod 600 ${path}\``,
+  const oauth = await oauthToken(join(dir, "credentials.json"), options.now ?? new Date(), warn);
+  if (oauth) return oauth;
+
+  const path = join(dir, "kaggle.json");
+  const text = await readSecretFile(path, warn);
+  if (text === null) {
+    throw new KaggleCredentialsError(
+      `Kaggle credentials not found (no KAGGLE_API_TOKEN, no KAGGLE_USERNAME/KAGGLE_KEY, no ` +
+        `${join(dir, "access_token")}, no ${path}); ${KAGGLE_HOWTO}`,
     );
   }
   let parsed: unknown;
@@ -130,6 +224,39 @@ export async function loadKaggleCredentials(
     );
   }
   return new KaggleCredentials(p.username, p.key, path);
+}
+
+/**
+ * The access token of `credentials.json` (written by `kaggle auth login`) while it is valid for
+ * at least another minute; null when there is none (a warning says when it has expired).
+ */
+async function oauthToken(
+  path: string,
+  now: Date,
+  warn: (m: string) => void,
+): Promise<KaggleCredentials | null> {
+  const text = await readSecretFile(path, warn);
+  if (text === null) return null;
+  let data: { access_token?: unknown; access_token_expiration?: unknown };
+  try {
+    data = JSON.parse(text);
+  } catch {
+    warn(`${path}: not valid JSON; ignored`);
+    return null;
+  }
+  const token = typeof data.access_token === "string" ? data.access_token.trim() : "";
+  const until = typeof data.access_token_expiration === "string"
+    ? Date.parse(data.access_token_expiration)
+    : NaN;
+  if (!token || !validToken(token)) return null;
+  if (!(until > now.getTime() + 60_000)) {
+    warn(
+      `${path}: its access token has expired; run \`kaggle auth login\` again, or ` +
+        "use an API token (KAGGLE_API_TOKEN or ~/.kaggle/access_token)",
+    );
+    return null;
+  }
+  return KaggleCredentials.fromToken(token, path);
 }
 
 /**

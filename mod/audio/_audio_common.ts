@@ -40,8 +40,12 @@ export interface MonoAudio {
   /** Channel count in the file. */
   channels: number;
   /**
-   * True when the file ends before the length its header claims and that cut what was decoded:
-   * the frames present were returned (fewer than asked for).
+   * True when the file ends before the length its header (WAV/AU data size) or stream claims and
+   * that cut what was decoded: the frames present were returned (fewer than asked for).
    */
   truncated?: boolean;
+  /** Seconds actually decoded when `truncated` (set by the MP3 decoder). */
+  secondsRead?: number;
+  /** MP3 frames skipped as corrupt or missing (decoding went on after them). */
+  badFrames?: number;
 }

@@ -8,7 +8,9 @@
  * file (corrupt, empty, not audio, unsupported encoding, NaN or ±Infinity samples) is an
  * {@linkcode AudioDecodeError} whose message names the file and the reason. A WAV or AU file cut
  * short (data shorter than its header claims) gives the frames it holds, flagged `truncated`.
- * Decoded samples are always finite.
+ * MP3 is read as ffmpeg/libmpg123 read it: corrupt frames are skipped (counted in `badFrames`)
+ * and a truncated stream gives what it holds (`truncated`, `secondsRead`); it fails only when no
+ * frame decodes. Decoded samples are always finite.
  *
  * {@linkcode AUDIO_EXTENSIONS} is the one list of file extensions the project reads as audio:
  * every dataset loader and `predict` list files with {@linkcode isAudioFile}.
@@ -76,12 +78,14 @@ export interface DecodedAudio {
   /** The container that was decoded. */
   format: AudioFormat;
   /**
-   * True when the file ended before the length its header claims (a WAV/AU data chunk cut
-   * short) and that cut what was decoded: the frames present were decoded.
+   * True when the file ended before the length its header (a WAV/AU data chunk) or stream (MP3)
+   * claims and that cut what was decoded: the frames present were decoded.
    */
   truncated?: boolean;
   /** With `truncated`: the seconds actually decoded (the decoded duration). */
   secondsRead?: number;
+  /** MP3 frames skipped as corrupt or missing; decoding went on after them. */
+  badFrames?: number;
 }
 
 /** Options for {@linkcode decodeAudio}. */
@@ -182,6 +186,7 @@ export async function decodeAudio(
     out.truncated = true;
     out.secondsRead = secondsRead;
   }
+  if (mono.badFrames) out.badFrames = mono.badFrames;
   return out;
 }
 

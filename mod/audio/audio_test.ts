@@ -280,11 +280,8 @@ Deno.test("MP3 (MPEG-2, 22.05 kHz mono): channels from the frame header, 440 Hz"
   assertAlmostEquals(amplitudeAt(a.samples, 22050, 440), 0.5, 0.03);
 });
 
-Deno.test("MP3 errors: corrupt frames, no frame header, nothing decodable", async () => {
+Deno.test("MP3 errors: no frame header, nothing decodable (corrupt frames: _mp3_test.ts)", async () => {
   const good = await Deno.readFile(MP3_STEREO);
-  const garbled = good.slice();
-  for (let i = 2000; i < 20000; i++) garbled[i] = (i * 7919) & 255;
-  await rejects(garbled, "MP3 decoding failed");
   const id3Only = new Uint8Array(4000);
   id3Only.set([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 10]);
   await rejects(id3Only, "no MPEG audio frame header found");

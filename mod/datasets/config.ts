@@ -41,6 +41,16 @@ export interface DatasetListing {
   items: DatasetItem[];
   /** Files seen and not used. */
   skipped: ListingSkip[];
+  /**
+   * What the user should know about the data that does not stop the run (class folders that are
+   * not the published ones, several copies found, …): printed as warnings, kept in the manifest.
+   */
+  warnings?: string[];
+  /**
+   * What {@linkcode DatasetItem.group} means when the items carry one (FMA: the artist); the
+   * setup checks the split against it and says in the manifest whether no group spans two parts.
+   */
+  grouping?: { key: string; source: string };
 }
 
 /** How files are assigned to train/val/test. */

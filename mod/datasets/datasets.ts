@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, dirname } from "node:path";
 import { UserError } from "../cli.ts";
 import { type FeatureConfig, GTZAN_FEATURES } from "../features/features.ts";
-import type { DatasetConfig, DatasetListing } from "./config.ts";
-import { listClassFolders } from "./class_folders.ts";
+import type { DatasetConfig, DatasetItem, DatasetListing } from "./config.ts";
+import { findClassRoots, listClassFolders } from "./class_folders.ts";
 import { FMA } from "./datasets_fma.ts";
 import { INDIAN } from "./datasets_indian.ts";
 import { TABLA } from "./datasets_tabla.ts";
@@ -25,16 +25,57 @@ export function gtzanMissingMessage(dataDir: string): string {
   return `no GTZAN audio found in ${dataDir}. Put the dataset there in one of these layouts: ` +
     `<genre>/<genre>.<nnnnn>.au (the original genres.tar.gz, extracted as data/gtzan/genres) or ` +
     `<genre>/<genre>.<nnnnn>.wav (the Kaggle copy's genres_original/, extracted as ` +
-    `data/gtzan/genres_original, which is used when data/gtzan/genres is missing); ` +
+    `data/gtzan/genres_original, which is used when data/gtzan/genres is missing), up to three ` +
+    `folders down (Data/genres_original/ is found from the archive's root); ` +
     `or pass --data-dir <folder>. \`deno task data:get gtzan\` downloads it.`;
 }
 
+/** Where to look for GTZAN given `dataDir`, in order: itself, then for `…/genres` (the default)
+ * its sibling `genres_original` and its parent. */
+function gtzanBases(dataDir: string): string[] {
+  const base = dataDir.replace(/[\\/]+$/, "") || dataDir;
+  const bases = [base];
+  if (/(^|[\\/])genres$/.test(base)) {
+    bases.push(base.replace(/genres$/, "genres_original"), dirname(base));
+  }
+  return bases;
+}
+
+/** Preference among several GTZAN trees: `genres` (the original), `genres_original`, others. */
+function treeRank(dir: string): number {
+  const name = basename(dir);
+  return name === "genres" ? 0 : name === "genres_original" ? 1 : 2;
+}
+
+/** Throws naming both files when one track is there twice (`x.00001.au` and `x.00001.wav`). */
+function refuseDoubleTracks(root: string, items: readonly DatasetItem[]): void {
+  const seen = new Map<string, string>();
+  const pairs: [string, string][] = [];
+  for (const it of items) {
+    const key = `${it.label}:${basename(it.path).replace(/\.[^.]*$/, "").toLowerCase()}`;
+    const before = seen.get(key);
+    if (before) pairs.push([before, it.path]);
+    else seen.set(key, it.path);
+  }
+  if (!pairs.length) return;
+  const [a, b] = pairs[0]!;
+  throw new UserError(
+    `${root}: the same GTZAN track twice: ${a} and ${b}` +
+      (pairs.length > 1 ? ` (and ${pairs.length - 1} more tracks)` : "") +
+      "; keep one file per track (the .au or the .wav), e.g. move the converted copies elsewhere",
+  );
+}
+
 /**
- * Lists GTZAN in either layout: the original `<genre>/<genre>.<nnnnn>.au` tree or Kaggle's
- * `genres_original/<genre>/<genre>.<nnnnn>.wav` (or any copy converted to another readable
- * format, e.g. MP3: every file `isAudioFile` accepts is listed, others are reported as skipped). When `dataDir` does not hold genre folders but
- * its sibling or child `genres_original` (or `genres`) does, that folder is used. Genres are the
- * sorted folder names (blues = 0 … rock = 9).
+ * Lists GTZAN in every published layout: the original `<genre>/<genre>.<nnnnn>.au` tree, Kaggle's
+ * `genres_original/<genre>/<genre>.<nnnnn>.wav`, `.au` and `.wav` files side by side, or any copy
+ * converted to another readable format (e.g. MP3: every file `isAudioFile` accepts is listed,
+ * others are reported as skipped); one file per track (the same track twice is a
+ * {@linkcode UserError} naming both). The tree is found up to three folders below `dataDir` (the
+ * Kaggle archive's `Data/genres_original/`; see {@linkcode findClassRoots}). When `dataDir` is
+ * `…/genres` and holds no GTZAN, its sibling `genres_original` and then its parent are searched.
+ * Hidden files and macOS `._*` forks are ignored silently. Genres are the sorted folder names
+ * (blues = 0 … rock = 9).
  *
  * @example
  * ```ts
@@ -43,25 +84,35 @@ export function gtzanMissingMessage(dataDir: string): string {
  * ```
  */
 export async function listGtzan(dataDir: string): Promise<DatasetListing> {
-  const candidates = [dataDir];
-  const base = dataDir.replace(/[\\/]+$/, "");
-  if (/(^|[\\/])genres$/.test(base)) candidates.push(base.replace(/genres$/, "genres_original"));
-  candidates.push(join(dataDir, "genres"), join(dataDir, "genres_original"));
-  for (const dir of candidates) {
-    const found = await listClassFolders(dir);
-    if (!found) continue;
+  for (const [k, base] of gtzanBases(dataDir).entries()) {
+    // Below the parent of a missing `…/genres`, only a tree named like GTZAN's is taken.
+    const roots = (await findClassRoots(base)).filter((r) => k < 2 || treeRank(r) < 2);
+    if (!roots.length) continue;
+    const ranked = [...roots].sort((a, b) => treeRank(a) - treeRank(b));
+    const root = ranked[0]!;
+    const { nested, ...found } = (await listClassFolders(root))!;
+    refuseDoubleTracks(root, found.items);
     const exts = new Set(
       found.items.map((i) => i.path.slice(i.path.lastIndexOf(".") + 1).toLowerCase()),
     );
     const kinds = [...exts].sort().join(",");
-    const layout = kinds === "au"
+    let layout = kinds === "au"
       ? "original <genre>/<genre>.<nnnnn>.au"
       : kinds === "wav"
       ? "<genre>/<genre>.<nnnnn>.wav (Kaggle genres_original layout)"
       : exts.size === 1
       ? `<genre>/<genre>.<nnnnn>.${kinds}`
       : `mixed <genre>/<genre>.<nnnnn>.{${kinds}}`;
-    return { ...found, layout };
+    if (nested.length) {
+      layout += `; audio one folder below the genre folder for ${nested.join(", ")}`;
+    }
+    const warnings = ranked.length > 1
+      ? [
+        `several GTZAN trees under ${base}: ${ranked.join(", ")}; using ${root} ` +
+        "(pass --data-dir to choose another)",
+      ]
+      : [];
+    return { ...found, layout, ...(warnings.length ? { warnings } : {}) };
   }
   throw new UserError(gtzanMissingMessage(dataDir));
 }
@@ -118,7 +169,8 @@ export const DEMO: DatasetConfig = {
         `no demo audio found in ${dataDir}: run \`deno task demo:data\` first, or pass --data-dir`,
       );
     }
-    return { ...found, layout: "<class>/<class>.<nnnnn>.wav" };
+    const { nested: _, ...listing } = found;
+    return { ...listing, layout: "<class>/<class>.<nnnnn>.wav" };
   },
   splits: { random: GTZAN.splits.random! },
 };

@@ -13,7 +13,8 @@
  * is `small`. Two protocols:
  *
  * - `official`: every small track, in its (`set`, `split`) part (`training` / `validation` /
- *   `test` → train / val / test), grouped by artist (`artist`, `id`);
+ *   `test` → train / val / test), grouped by artist (`artist`, `id`); the setup verifies that no
+ *   artist is in two parts and says in `manifest.json` (`grouping`) whether that held;
  * - `seed`: the original's 40 tracks per genre, split 80/20 then 75/25 (192/64/64). The 40 are
  *   drawn reproducibly: each genre's usable tracks (audio present) sorted by track id, shuffled
  *   with `new Rng(seed).derive("fma-seed-40")` (genres in label order, one shuffle each), the
@@ -30,6 +31,7 @@ import type { DatasetConfig, DatasetItem, DatasetListing, ListingSkip } from "./
 import { FMA_FEATURES } from "../features/features.ts";
 import { fmaAudioPath, type FmaTrack, readFmaTracks } from "./fma_metadata.ts";
 import { compareCodePoints } from "../fs.ts";
+import { isHiddenName } from "./class_folders.ts";
 import { Rng } from "../rng.ts";
 import type { SplitName } from "./split.ts";
 
@@ -98,9 +100,9 @@ async function findRoot(dataDir: string): Promise<string> {
 async function audioOnDisk(root: string, skipped: ListingSkip[]): Promise<Set<string>> {
   const found = new Set<string>();
   for await (const dir of Deno.readDir(join(root, AUDIO))) {
-    if (!dir.isDirectory || dir.name.startsWith(".")) continue; // README.txt, checksums
+    if (!dir.isDirectory || isHiddenName(dir.name)) continue; // README.txt, checksums
     for await (const f of Deno.readDir(join(root, AUDIO, dir.name))) {
-      if (f.name.startsWith(".")) continue;
+      if (isHiddenName(f.name)) continue; // .DS_Store, macOS ._ forks, Thumbs.db
       const rel = `${AUDIO}/${dir.name}/${f.name}`;
       if (f.isDirectory) skipped.push({ path: rel, reason: "a folder inside a track folder" });
       else if (!f.name.toLowerCase().endsWith(".mp3")) {
@@ -124,7 +126,10 @@ function unusable(t: FmaTrack): string | null {
 
 /**
  * Lists FMA-small from `dataDir` (the folder holding `fma_small/` and `fma_metadata/`, or
- * `fma_small/` itself). Items are sorted by path (= by track id); `group` is `artist:<id>`.
+ * `fma_small/` itself). Items are sorted by path (= by track id); `group` is `artist:<id>`, and
+ * the listing's `grouping` makes the setup record each track's artist in the manifest and check
+ * whether any artist has tracks in two parts (the official split promises none does; the `seed`
+ * protocol's random split makes no such promise, and the manifest says how it came out).
  * Reported in `skipped`, never fatal: small tracks whose MP3 is missing, whose genre or split is
  * unusable, MP3s on disk that are not small-subset tracks of `tracks.csv`, and bad CSV rows.
  * Throws a {@linkcode UserError} when the folders or `tracks.csv` are missing or malformed.
@@ -192,7 +197,14 @@ export async function listFma(dataDir: string, options: FmaOptions = {}): Promis
       `${options.seed ?? 42}`;
   }
   skipped.sort((a, b) => compareCodePoints(a.path, b.path));
-  return { dataDir: root, layout, labels: [...FMA_GENRES], items, skipped };
+  return {
+    dataDir: root,
+    layout,
+    labels: [...FMA_GENRES],
+    items,
+    skipped,
+    grouping: { key: "artist", source: `${TRACKS} (artist, id)` },
+  };
 }
 
 /**

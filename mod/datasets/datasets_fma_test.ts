@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
-import { type FmaRow, makeFmaTree, put } from "./_dataset_trees.ts";
+import { fixtureMp3, type FmaRow, fmaTracksCsv, makeFmaTree, put } from "./_dataset_trees.ts";
+import { corruptFrames, truncateMp3 } from "../audio/_mp3_damage.ts";
 import { UserError } from "../cli.ts";
 import { drawPerGenre, FMA, FMA_GENRES, FMA_SEED, fmaConfig, listFma } from "./datasets_fma.ts";
 import { readNpy } from "../npy.ts";
@@ -169,6 +170,91 @@ Deno.test("FMA setup end to end: MP3 → 128×128 / 128×129 segments; corrupt a
         for (let k = 128; k < x.length; k += 129) assertEquals(x[k], 0);
       }
     }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("FMA setup: damaged MP3s read as far as they go; artists recorded and checked across parts", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    // 8 tracks, artists 1-4 each in one official part; track 9 (artist 1) breaks the promise
+    const rows: FmaRow[] = [
+      { trackId: 2, subset: "small", split: "training", genre: "Rock", artistId: 1 },
+      { trackId: 3, subset: "small", split: "training", genre: "Rock", artistId: 1 },
+      { trackId: 4, subset: "small", split: "training", genre: "Folk", artistId: 2 },
+      { trackId: 5, subset: "small", split: "training", genre: "Folk" }, // no artist id
+      { trackId: 6, subset: "small", split: "validation", genre: "Rock", artistId: 3 },
+      { trackId: 7, subset: "small", split: "test", genre: "Folk", artistId: 4 },
+      { trackId: 8, subset: "small", split: "test", genre: "Rock", artistId: 4 },
+    ];
+    const data = join(root, "fma");
+    await makeFmaTree(data, rows, [2, 3, 4, 5, 6, 7, 8]);
+    const mp3 = await fixtureMp3(2); // 4.07 s: one 2.97 s segment
+    await put(join(data, "fma_small/000/000003.mp3"), corruptFrames(mp3, 60, 2));
+    await put(join(data, "fma_small/000/000004.mp3"), truncateMp3(mp3, 140)); // 3.66 s: 1 segment
+    await put(join(data, "fma_small/000/000007.mp3"), truncateMp3(mp3, 50)); // 1.3 s: none
+    const run = async (config: ReturnType<typeof fmaConfig>, out: string) =>
+      await prepareDataset(config, {
+        dataDir: data,
+        out: join(root, out),
+        workers: 0,
+        progress: false,
+        warn: () => {},
+      });
+    const r = await run(FMA, "official");
+    const m = r.manifest;
+    const file = (id: number) => m.files.find((f) => f.path.endsWith(`/00000${id}.mp3`))!;
+    assertEquals(m.files.map((f) => f.group), [
+      "artist:1",
+      "artist:1",
+      "artist:2",
+      undefined,
+      "artist:3",
+      "artist:4",
+      "artist:4",
+    ]);
+    // damaged but usable: in the arrays, with the note; too short once cut: skipped, with the note
+    assertEquals([file(3).status, file(3).examples, file(3).bad_frames], ["ok", 1, 2]);
+    assertEquals(file(3).note, "decoded with 2 bad frames");
+    assertEquals([file(4).status, file(4).examples, file(4).truncated], ["ok", 1, true]);
+    assertEquals(file(4).note, "truncated at 3.7 s");
+    assertEquals([file(7).status, file(7).truncated, file(7).note], [
+      "skipped",
+      true,
+      "truncated at 1.3 s",
+    ]);
+    assert(
+      file(7).reason!.startsWith("truncated at 1.3 s: too short for one example"),
+      file(7).reason,
+    );
+    assertEquals(r.counts, {
+      train: { files: 4, examples: 4 },
+      val: { files: 1, examples: 1 },
+      test: { files: 1, examples: 1 },
+    });
+    assertEquals(m.grouping!.disjoint, true);
+    assertEquals([m.grouping!.groups, m.grouping!.files_without_group], [4, 1]);
+    assert(m.grouping!.note.startsWith("held: no artist has files in two parts"));
+
+    // the same artist in training and test: said so in the manifest, with the artist
+    const leaky = [...rows, {
+      trackId: 9,
+      subset: "small",
+      split: "test",
+      genre: "Rock",
+      artistId: 1,
+    }];
+    await put(join(data, "fma_metadata/tracks.csv"), fmaTracksCsv(leaky));
+    await put(join(data, "fma_small/000/000009.mp3"), mp3);
+    const l = (await run(FMA, "official2")).manifest.grouping!;
+    assertEquals([l.disjoint, l.shared_count], [false, 1]);
+    assertEquals(l.shared, [{ group: "artist:1", files: { train: 2, test: 1 } }]);
+    assert(l.note.includes("artist:1 in train and test"), l.note);
+    // the seed protocol (its own random split) records the artists and the check too
+    const seed = (await run(FMA_SEED, "seed")).manifest;
+    assertEquals(seed.grouping!.key, "artist");
+    assertEquals(seed.files.find((f) => f.path.endsWith("000006.mp3"))!.group, "artist:3");
   } finally {
     await Deno.remove(root, { recursive: true });
   }

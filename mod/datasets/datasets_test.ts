@@ -1,10 +1,11 @@
-import { join } from "node:path";
-import { assertEquals, assertRejects } from "../_assert.ts";
+import { dirname, join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { UserError } from "../cli.ts";
 import { DEMO, GTZAN, gtzanMissingMessage, listGtzan } from "./datasets.ts";
 import { featureShape } from "../features/features.ts";
 import { AUDIO_EXTENSIONS } from "../audio/audio.ts";
 import { makeGenreTree } from "./_testutil.ts";
+import { prepareDataset } from "../prepare/prepare.ts";
 
 const GENRES = ["rock", "blues", "jazz"]; // written unsorted: labels must come out sorted
 
@@ -131,4 +132,135 @@ Deno.test("GTZAN and demo configs: defaults and protocols", () => {
   assertEquals({ ...DEMO.features, nMels: 128, hop: 512, frames: 128 }, { ...GTZAN.features });
   assertEquals(featureShape(DEMO.features), [32, 32]);
   assertEquals(DEMO.defaultDataDir, "data/demo/genres");
+});
+
+/** Writes `text` to `path`, creating its folder. */
+async function write(path: string, text: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  await Deno.writeTextFile(path, text);
+}
+
+Deno.test("listGtzan: the Kaggle archive as extracted (Data/genres_original/ beside images and CSVs, __MACOSX, ._ forks)", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const audio = join(root, "Data", "genres_original");
+    await makeGenreTree(audio, { genres: GENRES, perGenre: 2, samples: 10, format: "wav" });
+    await write(join(root, "Data", "images_original", "jazz", "jazz00000.png"), "png");
+    await write(join(root, "Data", "features_30_sec.csv"), "filename,label\n");
+    await write(join(root, "__MACOSX", "Data", "genres_original", "jazz", "._jazz.00000.wav"), "x");
+    await write(join(audio, "jazz", "._jazz.00001.wav"), "AppleDouble");
+    await write(join(audio, ".DS_Store"), "x");
+    await write(join(audio, "rock", "Thumbs.db"), "x");
+    for (const given of [root, join(root, "Data"), audio]) {
+      const l = await listGtzan(given);
+      assertEquals(l.dataDir, audio);
+      assertEquals(l.labels, ["blues", "jazz", "rock"]);
+      assertEquals(l.items.length, 6);
+      assertEquals(l.skipped, []); // hidden and system files are not reported
+      assertEquals(l.warnings, undefined);
+    }
+    // the default data/gtzan/genres, missing, with the archive extracted beside it
+    const l = await listGtzan(join(root, "genres"));
+    assertEquals(l.dataDir, audio);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("listGtzan: .au and .wav side by side (one per track); the same track twice names both", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await makeGenreTree(root, { genres: GENRES, perGenre: 2, samples: 10, format: "au" });
+    await makeGenreTree(root, {
+      genres: GENRES,
+      perGenre: 2,
+      samples: 10,
+      format: "wav",
+      firstIndex: 2,
+    });
+    const l = await listGtzan(root);
+    assertEquals(l.layout, "mixed <genre>/<genre>.<nnnnn>.{au,wav}");
+    assertEquals(l.items.slice(0, 4).map((i) => i.path), [
+      "blues/blues.00000.au",
+      "blues/blues.00001.au",
+      "blues/blues.00002.wav",
+      "blues/blues.00003.wav",
+    ]);
+    await Deno.copyFile(join(root, "jazz/jazz.00001.au"), join(root, "jazz/jazz.00001.wav"));
+    await Deno.copyFile(join(root, "rock/rock.00002.wav"), join(root, "rock/rock.00002.AU"));
+    const e = await assertRejects(() => listGtzan(root), UserError, "the same GTZAN track twice");
+    assert(
+      e.message.includes("jazz/jazz.00001.au and jazz/jazz.00001.wav (and 1 more tracks)"),
+      e.message,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("listGtzan: genres/ (.au) and genres_original/ (.wav) both present: the original, with a warning", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await makeGenreTree(join(root, "genres"), {
+      genres: GENRES,
+      perGenre: 1,
+      samples: 10,
+      format: "au",
+    });
+    await makeGenreTree(join(root, "genres_original"), {
+      genres: GENRES,
+      perGenre: 1,
+      samples: 10,
+      format: "wav",
+    });
+    const l = await listGtzan(root);
+    assertEquals([l.dataDir, l.layout], [
+      join(root, "genres"),
+      "original <genre>/<genre>.<nnnnn>.au",
+    ]);
+    assertEquals(l.warnings?.length, 1);
+    assert(l.warnings![0]!.includes("several GTZAN trees"), l.warnings![0]);
+    // a genre whose clips sit one folder deeper is read too
+    await Deno.mkdir(join(root, "genres_original", "jazz", "jazz"));
+    await Deno.rename(
+      join(root, "genres_original", "jazz", "jazz.00000.wav"),
+      join(root, "genres_original", "jazz", "jazz", "jazz.00000.wav"),
+    );
+    const n = await listGtzan(join(root, "genres_original"));
+    assertEquals(n.items.map((i) => i.path)[1], "jazz/jazz/jazz.00000.wav");
+    assert(n.layout.endsWith("audio one folder below the genre folder for jazz"), n.layout);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("GTZAN setup on the Kaggle archive's layout: the corrupt clip listed, forks not, arrays counted", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const audio = join(root, "Data", "genres_original");
+    await makeGenreTree(audio, { genres: GENRES, perGenre: 5, samples: 66150, format: "wav" });
+    await Deno.writeFile(join(audio, "jazz", "jazz.00054.wav"), new Uint8Array(100)); // as Kaggle's
+    await write(join(audio, "jazz", "._jazz.00000.wav"), "AppleDouble");
+    await write(join(root, "__MACOSX", "Data", "genres_original", "rock", "._rock.00000.wav"), "x");
+    const r = await prepareDataset(GTZAN, {
+      dataDir: root,
+      out: join(root, "out"),
+      workers: 0,
+      progress: false,
+      warn: () => {},
+    });
+    const m = r.manifest;
+    assertEquals(m.dataset.data_dir, audio);
+    assertEquals(m.files.length, 16);
+    assertEquals(m.skipped.map((s) => s.path), ["jazz/jazz.00054.wav"]);
+    // 5 + 6 + 5 clips → 3/1/1, 4/1/1, 3/1/1 (largest remainder); the corrupt one is in one part
+    const bad = m.files.find((f) => f.path === "jazz/jazz.00054.wav")!;
+    const files = { train: 10, val: 3, test: 3 };
+    files[bad.split!]--;
+    for (const s of ["train", "val", "test"] as const) {
+      assertEquals(r.counts[s], { files: files[s], examples: files[s] });
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { csvRecords, CsvSyntaxError } from "../csv.ts";
+import { csvRecords, CsvSyntaxError } from "./csv.ts";
 import { UserError } from "../cli.ts";
 
 /** One track of `tracks.csv`, reduced to the columns the setup uses. */

@@ -28,3 +28,4 @@ export * from "./hash_files.ts";
 export * from "./verify.ts";
 export * from "./verify_specs.ts";
 export * from "./verification.ts";
+export * from "./csv.ts";

@@ -18,8 +18,8 @@
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../cli.ts";
 import { isDir, listClassFolders } from "./class_folders.ts";
-import { gtzanMissingMessage } from "./datasets.ts";
-import { INDIAN_CLASSES } from "./datasets_indian.ts";
+import { listGtzan } from "./datasets.ts";
+import { listIndian } from "./datasets_indian.ts";
 import { loadFaultFilteredLists } from "./split.ts";
 import type { HashAlgorithm } from "./hash_files.ts";
 import type { KnownDefect, Reference, VerifySpec } from "./verify.ts";
@@ -147,16 +147,12 @@ export const GTZAN_DEFECTS: readonly KnownDefect[] = Object.freeze([{
   source: "mod/datasets/data/gtzan_fault_filtered/README.md",
 }]);
 
-/** The GTZAN genre folder under `dataDir`, as `gtzan:setup` finds it (`.mp3` copies too). */
+/**
+ * The GTZAN genre folder under `dataDir`, as `gtzan:setup` finds it (its listing: any published
+ * layout, up to three folders down, `.mp3` copies too).
+ */
 async function gtzanRoot(dataDir: string): Promise<string> {
-  const base = dataDir.replace(/[\\/]+$/, "") || dataDir;
-  const candidates = [base];
-  if (/(^|[\\/])genres$/.test(base)) candidates.push(base.replace(/genres$/, "genres_original"));
-  candidates.push(join(base, "genres"), join(base, "genres_original"));
-  for (const dir of candidates) {
-    if (await listClassFolders(dir)) return dir;
-  }
-  throw new UserError(gtzanMissingMessage(dataDir));
+  return (await listGtzan(dataDir)).dataDir;
 }
 
 /** GTZAN: the mirdata WAV list; `.au` and `.mp3` copies are recognised, not compared. */
@@ -225,15 +221,14 @@ export const FMA_VERIFY: VerifySpec = {
   knownDefects: FMA_DEFECTS,
 };
 
-/** The Indian genre folders: `<dataDir>/genrenew` or `dataDir` itself. */
+/**
+ * The Indian class folders' root: `<dataDir>/genrenew` (the published layout), else where
+ * `indian:setup` finds them (its listing: an extra top folder, `dataDir` itself, …).
+ */
 async function indianRoot(dataDir: string): Promise<string> {
-  for (const dir of [join(dataDir, "genrenew"), dataDir]) {
-    if (await listClassFolders(dir)) return dir;
-  }
-  throw new UserError(
-    `no Indian music genre audio found in ${dataDir}: expected genrenew/<class>/<file>.mp3 or ` +
-      `.wav (classes ${INDIAN_CLASSES.join(", ")}), or pass --data-dir`,
-  );
+  const genrenew = join(dataDir, "genrenew");
+  if (await listClassFolders(genrenew)) return genrenew;
+  return (await listIndian(dataDir)).dataDir;
 }
 
 /** The Indian music genres: no published list; the copy's own index. */

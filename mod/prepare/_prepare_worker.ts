@@ -38,8 +38,13 @@ export type PrepareFileResult =
     channels: number;
     /** Duration decoded (at most the config's `maxSeconds`), seconds. */
     seconds: number;
-    /** The file is cut short (data shorter than its header says); `seconds` is what it held. */
+    /** The file ended before its header or stream said (see `DecodedAudio`); `seconds` is what
+     * it held. */
     truncated?: boolean;
+    /** Seconds actually decoded when `truncated`. */
+    secondsRead?: number;
+    /** MP3 frames skipped as corrupt or missing. */
+    badFrames?: number;
   }
   | { index: number; ok: false; sha256: string | null; reason: string };
 
@@ -132,7 +137,8 @@ export async function processFile(
     sourceRate: audio.sourceRate,
     channels: audio.channels,
     seconds: audio.samples.length / audio.sampleRate,
-    ...(audio.truncated ? { truncated: true } : {}),
+    ...(audio.truncated ? { truncated: true, secondsRead: audio.secondsRead } : {}),
+    ...(audio.badFrames ? { badFrames: audio.badFrames } : {}),
   };
 }
 

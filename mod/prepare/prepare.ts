@@ -63,6 +63,7 @@ import {
   processFile,
   type ToWorker,
 } from "./_prepare_worker.ts";
+import { decodeNote, groupingCheck, type GroupingRecord } from "./_file_notes.ts";
 
 /** Options of {@linkcode prepareDataset}. */
 export interface PrepareOptions {
@@ -110,11 +111,16 @@ export interface ManifestFile {
   channels?: number;
   seconds?: number;
   padded?: boolean;
-  /** The file is cut short (data shorter than its header says): what it held was used. */
+  /** The dataset's grouping key (FMA: `artist:<id>`), when it has one. */
+  group?: string;
+  /** The file ended before its header or stream said (WAV/AU data, MP3 frame cut short): what
+   * it held was used. */
   truncated?: true;
-  /** With `truncated`: the seconds read (= `seconds`). */
+  /** With `truncated`: the seconds actually decoded. */
   seconds_read?: number;
-  /** What was unusual about the file, in words (e.g. "truncated at 10.0 s"). */
+  /** MP3 frames skipped as corrupt or missing. */
+  bad_frames?: number;
+  /** How a damaged file was read, in words ("decoded with 3 bad frames", "truncated at 10.0 s"). */
   note?: string;
 }
 
@@ -122,7 +128,13 @@ export interface ManifestFile {
 export interface Manifest {
   format: "mgc-processed/1";
   created_by: string;
-  dataset: { name: string; description: string; data_dir: string; layout: string };
+  dataset: {
+    name: string;
+    description: string;
+    data_dir: string;
+    layout: string;
+    warnings?: string[];
+  };
   labels: string[];
   split: Record<string, unknown>;
   features: unknown;
@@ -132,6 +144,8 @@ export interface Manifest {
   counts: Record<SplitName, PartSummary>;
   skipped: { path: string; reason: string }[];
   missing_from_disk: { key: string; split: SplitName }[];
+  /** Whether the split keeps each group (FMA: artist) in one part; when the listing has groups. */
+  grouping?: GroupingRecord;
   files: ManifestFile[];
   versions: Record<string, string>;
   verification?: VerificationRecord; // is the input the canonical dataset? (`data:verify`)
@@ -152,6 +166,9 @@ export interface PrepareResult {
    */
   phases: { list: number; extract: number; scale: number; publish: number };
 }
+
+/** `x` rounded to 6 decimals (seconds in the manifest). */
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 /** Version of this project (from deno.json). */
 async function projectVersion(): Promise<string> {
@@ -425,6 +442,7 @@ async function prepareWith(
     seed,
   );
   for (const m of missing) warn(`${m.key} is listed in ${m.split} but not in ${listing.dataDir}`);
+  for (const w of listing.warnings ?? []) warn(w);
 
   const [mels, frames] = featureShape(config.features);
   const rowSize = mels * frames;
@@ -536,6 +554,7 @@ async function prepareWith(
         status: "ok",
         examples: 0,
         sha256: r.sha256,
+        ...(it.group !== undefined ? { group: it.group } : {}),
       };
       if (!r.ok) {
         entry.status = "skipped";
@@ -549,19 +568,18 @@ async function prepareWith(
         Object.assign(entry, {
           source_rate: r.sourceRate,
           channels: r.channels,
-          seconds: Math.round(r.seconds * 1e6) / 1e6,
+          seconds: round6(r.seconds),
           padded: r.padded,
         });
-        if (r.truncated) {
-          const at = r.seconds >= 1 ? r.seconds.toFixed(1) : r.seconds.toPrecision(2);
-          const note = `truncated at ${at} s`;
-          Object.assign(entry, { truncated: true, seconds_read: entry.seconds, note });
-          if (r.examples > 0) warnings[r.index] = `${it.path}: ${note}; using what it holds`;
+        if (r.truncated) [entry.truncated, entry.seconds_read] = [true, round6(r.secondsRead!)];
+        if (r.badFrames) entry.bad_frames = r.badFrames;
+        const note = decodeNote(r);
+        if (note) {
+          [entry.note, warnings[r.index]] = [note, `${it.path}: ${note}; using what it holds`];
         }
         if (r.examples === 0) {
           entry.status = "skipped";
-          entry.reason = `${r.truncated ? `${entry.note}: ` : ""}too short for one example ` +
-            `(${entry.seconds} s)`;
+          entry.reason = `${note ? `${note}: ` : ""}too short for one example (${entry.seconds} s)`;
           warnings[r.index] = `skipping ${it.path}: ${entry.reason}`;
           fileSkips[r.index] = { path: it.path, reason: entry.reason };
         } else {
@@ -610,6 +628,7 @@ async function prepareWith(
       ...listing.skipped.map((s) => ({ ...s })),
       ...fileSkips.filter((s) => s !== undefined),
     ];
+    const written = files.filter((f) => f.status === "ok" && f.examples > 0);
     const manifest: Manifest = {
       format: "mgc-processed/1",
       created_by: options.createdBy ?? "mod/prepare.ts",
@@ -618,6 +637,7 @@ async function prepareWith(
         description: config.description,
         data_dir: listing.dataDir,
         layout: listing.layout,
+        ...(listing.warnings?.length ? { warnings: listing.warnings } : {}),
       },
       labels: listing.labels,
       split: splitRecord,
@@ -628,6 +648,14 @@ async function prepareWith(
       counts,
       skipped,
       missing_from_disk: missing,
+      ...(listing.grouping
+        ? {
+          grouping: groupingCheck(
+            listing.grouping,
+            written.map((f) => ({ group: f.group, part: f.split! })),
+          ),
+        }
+        : {}),
       files,
       versions: {
         mgc: await projectVersion(),

@@ -1,6 +1,7 @@
 /**
  * The few lines a setup script prints on stdout once the processed data is written: where the
- * data came from, files and examples per part, and what was skipped and why.
+ * data came from, files and examples per part, warnings about the data, whether the split kept
+ * each group (artist) in one part, damaged files read in part, and what was skipped and why.
  *
  * @module
  */
@@ -62,6 +63,12 @@ export function setupSummary(r: PrepareResult, options: SetupSummaryOptions): st
   const excluded = m.files.filter((f) => f.status === "excluded").length;
   if (excluded) lines.push(`  ${excluded} files not in any part`);
   const max = options.maxSkipped ?? 20;
+  for (const w of m.dataset.warnings ?? []) lines.push(`  warning: ${w}`);
+  if (m.grouping) lines.push(`  ${m.grouping.key}s across parts: ${m.grouping.note}`);
+  const damaged = m.files.filter((f) => f.note !== undefined);
+  if (damaged.length) lines.push(`  ${damaged.length} damaged files read as far as possible:`);
+  for (const f of damaged.slice(0, max)) lines.push(`    ${f.path}: ${f.note}`);
+  if (damaged.length > max) lines.push(`    … and ${damaged.length - max} more`);
   lines.push(`  skipped ${m.skipped.length}${m.skipped.length ? ":" : ""}`);
   for (const s of m.skipped.slice(0, max)) lines.push(`    ${s.path}: ${s.reason}`);
   if (m.skipped.length > max) {

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { csvRecords } from "../csv.ts";
+import { csvRecords } from "../datasets/csv.ts";
 import { exists, sha256Hex, writeFileAtomic } from "../fs.ts";
 import { CACHE_VERSION, cached, concat } from "./_analysis_cache.ts";
 import { col } from "./_analysis_tables.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { csvRecords } from "../csv.ts";
+import { csvRecords } from "../datasets/csv.ts";
 import { exists } from "../fs.ts";
 import { recordsToObjects } from "./_analysis_csv.ts";
 import type { Stat } from "./_analysis_types.ts";

@@ -1,6 +1,6 @@
-import { assertEquals, assertRejects } from "./_assert.ts";
+import { assertEquals, assertRejects } from "../_assert.ts";
 import { csvRecords, csvRecordsFromChunks, CsvSyntaxError } from "./csv.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../rng.ts";
 
 /** RFC 4180 writer (what pandas and Python's csv module write): quote when needed, `""` escapes. */
 function stringify(table: string[][], eol = "\n"): string {
