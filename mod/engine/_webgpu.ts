@@ -21,6 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerWebGpuKernels } from "./_webgpu_kernels.ts";
 
 /** What the adapter says about itself (the WebGPU `GPUAdapterInfo`, plus the fallback flag). */
 export interface WebGpuAdapterInfo {
@@ -53,6 +54,8 @@ export interface WebGpuSetup {
   limits: Record<string, number>;
   /** One line naming the adapter, e.g. "65541 llvmpipe (LLVM 15.0.6, 256 bits) (fallback)". */
   device: string;
+  /** Kernels replaced for this backend (see `_webgpu_kernels.ts`). */
+  kernelsPatched: string[];
 }
 
 /** An error the WebGPU device reported (validation, out of memory, device lost). */
@@ -65,6 +68,7 @@ export class WebGpuDeviceError extends Error {
 }
 
 interface AdapterLike {
+  features?: { has(name: string): boolean };
   info?: Partial<WebGpuAdapterInfo>;
   isFallbackAdapter?: boolean;
   limits: Record<string, number>;
@@ -176,7 +180,9 @@ export async function initWebGpu(
   }
   let dev: DeviceLike;
   try {
-    dev = await adapter.requestDevice({ requiredLimits });
+    // As tfjs's own registration: timestamp queries when available (used only by tf.profile).
+    const requiredFeatures = adapter.features?.has("timestamp-query") ? ["timestamp-query"] : [];
+    dev = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   } catch (e) {
     notes.push(`webgpu: requestDevice failed: ${(e as Error).message}`);
     return null;
@@ -196,6 +202,7 @@ export async function initWebGpu(
     (pkg as unknown as { WebGPUBackend: new (d: unknown, i?: unknown) => tf.KernelBackend })
       .WebGPUBackend;
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu");
+  const kernelsPatched = registerWebGpuKernels();
   tf.registerBackend("webgpu", () => new Backend(dev, (adapter as { info?: unknown }).info), 3);
   let ok = false;
   try {
@@ -212,7 +219,7 @@ export async function initWebGpu(
   const limits: Record<string, number> = {};
   for (const k of WEBGPU_LIMIT_NAMES) limits[k] = Number(dev.limits[k] ?? found.limits[k]);
   device = dev;
-  setup = { adapter: found.info, limits, device: describeAdapter(found.info) };
+  setup = { adapter: found.info, limits, device: describeAdapter(found.info), kernelsPatched };
   return setup;
 }
 

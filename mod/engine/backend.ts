@@ -130,7 +130,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         threads: 1,
         simd: false,
         native: null,
-        kernelsPatched: [],
+        kernelsPatched: gpu.kernelsPatched,
         device: gpu.device,
         adapter: gpu.adapter,
         limits: gpu.limits,
