@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { shutdownBackend } from "../mod/engine/mod.ts";
-import { parseCli, runMain, UsageError } from "../mod/cli.ts";
+import { BACKEND_NAMES, initBackend, shutdownBackend } from "../mod/engine/mod.ts";
+import { choiceFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { log } from "../mod/progress.ts";
 
 /** One benchmark line. */
@@ -46,12 +46,17 @@ const GROUPS = ["decode", "mel", "setup", "verify", "engine", "predict"] as cons
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
-    usage: "deno task bench [--json] [--only groups] [--models names] [--quick]",
+    usage: "deno task bench [--json] [--only groups] [--models names] [--backend name] [--quick]",
     description: "Measure decoding, log-mel, setup, training/inference and predict speed.",
     flags: {
       json: { type: "boolean", help: "print only JSON lines on stdout" },
       only: { type: "string", default: GROUPS.join(","), help: "groups to run" },
       models: { type: "string", help: "engine: models (default all four)" },
+      backend: {
+        type: "string",
+        default: "auto",
+        help: `engine and predict: ${BACKEND_NAMES.join(" | ")}`,
+      },
       quick: { type: "boolean", help: "fewer repetitions (noisier)" },
     },
   });
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
     }
   }
   const quick = values.quick === true;
+  const backend = choiceFlag(values, "backend", BACKEND_NAMES);
   const peak = Number(Deno.env.get("MGC_PEAK_GFLOPS") ?? 255);
   const rows: Row[] = [];
   const emit = (r: Row): void => {
@@ -98,6 +104,10 @@ async function main(): Promise<void> {
     const { benchVerify } = await import("../mod/datasets/verify_bench.ts");
     for (const r of await benchVerify({ files: quick ? 60 : 200 })) emit({ ...r });
   }
+  if (only.includes("engine") || only.includes("predict")) {
+    const info = await initBackend({ backend, quiet: true });
+    log(`bench: backend ${info.name}${info.device ? ` on ${info.device}` : ""}`);
+  }
   if (only.includes("engine")) {
     log("bench: training and batch-1 latency per model …");
     const { benchEngine } = await import("../mod/models/engine_bench.ts");
@@ -105,6 +115,7 @@ async function main(): Promise<void> {
     await benchEngine({
       ...(models ? { models } : {}),
       ...(quick ? { steps: 1, latencyRuns: 10 } : {}),
+      backend: { backend, quiet: true },
       onResult: (r) => emit({ ...r, peak_gflops: peak }),
     });
   }

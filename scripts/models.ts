@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  BACKEND_NAMES,
   initBackend,
   type LatencyResult,
   measureLatency,
@@ -20,7 +21,7 @@ import { buildModel, isModelName, MODEL_NAMES, type ModelName } from "../mod/mod
 import { log } from "../mod/progress.ts";
 import { modelSummary, paramCounts } from "../mod/models/mod.ts";
 
-const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
+const BACKENDS = BACKEND_NAMES;
 
 function parseModels(raw: string): ModelName[] {
   const names = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -92,7 +93,9 @@ async function main(): Promise<void> {
       let latency: LatencyResult | undefined;
       let throughput: LatencyResult | undefined;
       if (timing) {
-        if (!json) log(`${name}: timing on ${info.name} ...`);
+        if (!json) {
+          log(`${name}: timing on ${info.name}${info.device ? ` (${info.device})` : ""} ...`);
+        }
         latency = await measureLatency(model, { warmup, runs, batch: 1 });
         throughput = await measureLatency(model, {
           warmup: Math.min(warmup, 2),
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
           })),
           backend: info.name,
           threads: info.threads,
+          ...(info.device ? { device: info.device } : {}),
           ...(latency ? { latency, throughput } : {}),
         }));
       } else {

@@ -20,7 +20,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { type BackendName, initBackend, shutdownBackend } from "../mod/engine/mod.ts";
+import { BACKEND_NAMES, initBackend, shutdownBackend } from "../mod/engine/mod.ts";
 import { AUDIO_EXTENSIONS } from "../mod/audio/mod.ts";
 import {
   defaultCsvPath,
@@ -37,7 +37,7 @@ import { choiceFlag, intFlag, parseCli, runMain, UsageError, UserError } from ".
 import { writeFileAtomic } from "../mod/fs.ts";
 import { log, Progress } from "../mod/progress.ts";
 
-const BACKENDS: readonly BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
+const BACKENDS = BACKEND_NAMES;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseCli(Deno.args, {

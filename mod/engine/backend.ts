@@ -13,6 +13,9 @@
  * ```
  *
  * Backends, in the order `"auto"` tries them:
+ * 0. `webgpu`: `@tensorflow/tfjs-backend-webgpu` on Deno's built-in `navigator.gpu` (Metal,
+ *    Vulkan, Direct3D 12), when a real (non-fallback) adapter exists; a fallback (software)
+ *    adapter such as Mesa's lavapipe only with `backend: "webgpu"`. See `_webgpu.ts`;
  * 1. `tfjs-node-gpu`, then `tfjs-node`: used only when installed (they are not pinned in
  *    deno.json; a CUDA user adds them) and their native binding loads;
  * 2. `wasm`: the XNNPACK build of `@tensorflow/tfjs-backend-wasm` with SIMD, its binaries read from
@@ -30,11 +33,30 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
+import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
 
 export { tf };
+export {
+  probeWebGpu,
+  tensorFootprint,
+  throwIfWebGpuError,
+  type WebGpuAdapterInfo,
+  WebGpuDeviceError,
+  webGpuMicroBatch,
+  webGpuSetup,
+} from "./_webgpu.ts";
 
 /** Which backend {@linkcode initBackend} should use. */
-export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+
+/** Every {@linkcode BackendName}, for flag parsing. */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "auto",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+];
 
 /** What {@linkcode initBackend} set up. */
 export interface BackendInfo {
@@ -48,6 +70,12 @@ export interface BackendInfo {
   native: "tfjs-node-gpu" | "tfjs-node" | null;
   /** Kernels replaced or added for this backend by this module. */
   kernelsPatched: string[];
+  /** The device computing, in words (webgpu: the adapter's vendor, architecture, description). */
+  device?: string;
+  /** webgpu: the adapter as it describes itself (vendor, architecture, description, fallback). */
+  adapter?: WebGpuAdapterInfo;
+  /** webgpu: the device limits granted (maxStorageBufferBindingSize, maxBufferSize, …). */
+  limits?: Record<string, number>;
 }
 
 /** Options of {@linkcode initBackend}. */
@@ -88,7 +116,28 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   let info: BackendInfo | null = null;
   const notes: string[] = [];
   silenceCpuBanner();
-  if (wanted === "auto" || wanted === "tensorflow") {
+  if (wanted === "auto" || wanted === "webgpu") {
+    // auto: a real GPU only; a fallback (software) adapter when asked for by name.
+    const gpu = await initWebGpu({ allowFallback: wanted === "webgpu" }, notes);
+    if (gpu === null && wanted === "webgpu") {
+      throw new Error(
+        `backend "webgpu" unavailable: ${notes.join("; ")}. See README, "Training on a GPU".`,
+      );
+    }
+    if (gpu !== null) {
+      info = {
+        name: "webgpu",
+        threads: 1,
+        simd: false,
+        native: null,
+        kernelsPatched: gpu.kernelsPatched,
+        device: gpu.device,
+        adapter: gpu.adapter,
+        limits: gpu.limits,
+      };
+    }
+  }
+  if (info === null && (wanted === "auto" || wanted === "tensorflow")) {
     info = await tryNative(notes);
     if (info === null && wanted === "tensorflow") {
       throw new Error(
@@ -111,7 +160,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   current = info;
   if (!options.quiet) {
-    const extra = info.native ?? (info.name === "wasm" ? (info.simd ? "SIMD" : "no SIMD") : "");
+    const extra = info.native ?? info.device ??
+      (info.name === "wasm" ? (info.simd ? "SIMD" : "no SIMD") : "");
     console.error(
       `backend: ${info.name}${extra ? ` (${extra})` : ""}, threads: ${info.threads}` +
         (info.kernelsPatched.length ? `, ${info.kernelsPatched.length} kernels patched` : ""),

@@ -1,7 +1,17 @@
-import { backendInfo, initBackend, tf, wasmBinaryDir } from "./backend.ts";
+import { backendInfo, initBackend, probeWebGpu, tf, wasmBinaryDir } from "./backend.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 
-Deno.test("initBackend: auto falls back to wasm with SIMD, one thread inside deno test", async () => {
+// auto takes a real GPU through WebGPU first; a fallback adapter (lavapipe) is skipped.
+const realGpu = (await probeWebGpu())?.info.isFallbackAdapter === false;
+
+Deno.test({
+  name: "initBackend: auto skips a software WebGPU adapter and falls back to wasm with SIMD, " +
+    "one thread inside deno test (machines without a real GPU)",
+  ignore: realGpu,
+  fn: autoFallsBackToWasm,
+});
+
+async function autoFallsBackToWasm(): Promise<void> {
   const info = await initBackend({ quiet: true });
   assertEquals(info.name, "wasm");
   assertEquals(tf.getBackend(), "wasm");
@@ -17,7 +27,7 @@ Deno.test("initBackend: auto falls back to wasm with SIMD, one thread inside den
   assertEquals(backendInfo(), info);
   // Idempotent.
   assertEquals(await initBackend({ quiet: true }), info);
-});
+}
 
 Deno.test("initBackend: cpu on request, then back to wasm", async () => {
   const cpu = await initBackend({ backend: "cpu", quiet: true });

@@ -7,6 +7,7 @@
  * @module
  */
 import { tf } from "./backend.ts";
+import { throwIfWebGpuError } from "./_webgpu.ts";
 import { crossEntropyTensor, type LossOptions } from "./loss.ts";
 import type { Adam } from "./optim.ts";
 import { range, sampleSize } from "../prepare/samples.ts";
@@ -43,19 +44,24 @@ export interface StepInput {
  * One optimizer step over a batch, split into micro-batches of `input.microBatch` whose gradients
  * are summed (each micro-batch loss is divided by the whole batch's size) before one clipped
  * update; returns the batch loss and the training-mode probabilities.
+ *
+ * The loss and probabilities stay on the device until the update has been queued and are read
+ * back once per step, asynchronously (`data()`, which every backend supports; WebGPU has no
+ * synchronous read). On WebGPU a device error during the step (e.g. a tensor over the adapter's
+ * binding limit, which computes as zeros) throws a `WebGpuDeviceError` here.
  */
-export function trainStep(
+export async function trainStep(
   model: tf.LayersModel,
   vars: tf.Variable[],
   opt: Adam,
   input: StepInput,
-): { loss: number; probs: Float32Array } {
-  const { x, y, sampleShape, numClasses, microBatch } = input;
+): Promise<{ loss: number; probs: Float32Array }> {
+  const { x, y, sampleShape, microBatch } = input;
   const n = y.length;
   const size = sampleSize(sampleShape);
-  const probs = new Float32Array(n * numClasses);
-  let loss = 0;
   let sum: tf.Tensor[] | null = null;
+  const losses: tf.Tensor[] = [];
+  const outs: tf.Tensor[] = [];
   try {
     for (let start = 0, micro = 0; start < n; start += microBatch, micro++) {
       const end = Math.min(n, start + microBatch);
@@ -74,9 +80,9 @@ export function trainStep(
         }
         return l as tf.Scalar;
       }, vars);
-      loss += value.dataSync()[0]!;
-      probs.set((out as unknown as tf.Tensor).dataSync() as Float32Array, start * numClasses);
-      tf.dispose([xs, ys, value, out as unknown as tf.Tensor]);
+      losses.push(value);
+      outs.push(out as unknown as tf.Tensor);
+      tf.dispose([xs, ys]);
       const ordered = vars.map((v) => grads[v.name]!);
       if (sum === null) {
         sum = ordered;
@@ -87,10 +93,22 @@ export function trainStep(
       }
     }
     opt.applyGradients(sum!);
+    // One read-back per step, after the update is queued.
+    const [lossT, probsT] = tf.tidy(() => [
+      losses.length === 1 ? losses[0]!.clone() : tf.addN(losses),
+      outs.length === 1 ? outs[0]!.clone() : tf.concat(outs, 0),
+    ]);
+    try {
+      const [l, p] = await Promise.all([lossT!.data(), probsT!.data()]);
+      throwIfWebGpuError("a training step");
+      return { loss: l[0]!, probs: new Float32Array(p as Float32Array) };
+    } finally {
+      tf.dispose([lossT!, probsT!]);
+    }
   } finally {
     if (sum) tf.dispose(sum);
+    tf.dispose([...losses, ...outs]);
   }
-  return { loss, probs };
 }
 
 /** A Dropout layer as the trainer sees it: its `seed` is set before each micro-batch. */

@@ -21,8 +21,8 @@ export interface TrainingContext {
   learningRate: number;
   /** Set to true to stop after the current epoch. */
   stopTraining: boolean;
-  /** Copies all model weights (trainable and not) out. */
-  getWeights(): Float32Array[];
+  /** Copies all model weights (trainable and not) out (an asynchronous read on every backend). */
+  getWeights(): Promise<Float32Array[]>;
   /** Writes weights from {@linkcode TrainingContext.getWeights} back. */
   setWeights(weights: readonly Float32Array[]): void;
 }
@@ -139,18 +139,18 @@ export class EarlyStopping implements Callback {
     this.best = this.direction === "min" ? Infinity : -Infinity;
   }
 
-  onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): void {
+  async onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainingContext): Promise<void> {
     const current = logs[this.monitor];
     if (current === undefined || epoch < this.startFromEpoch) return;
     if (this.restoreBestWeights && this.#bestWeights === null) {
-      this.#bestWeights = ctx.getWeights();
+      this.#bestWeights = await ctx.getWeights();
       this.bestEpoch = epoch;
     }
     this.wait += 1;
     if (this.#isImprovement(current, this.best)) {
       this.best = current;
       this.bestEpoch = epoch;
-      if (this.restoreBestWeights) this.#bestWeights = ctx.getWeights();
+      if (this.restoreBestWeights) this.#bestWeights = await ctx.getWeights();
       if (this.baseline === undefined || this.#isImprovement(current, this.baseline)) {
         this.wait = 0;
       }

@@ -23,7 +23,7 @@ class Script {
       model,
       learningRate: lr,
       stopTraining: false,
-      getWeights: () => [Float32Array.of(this.epoch)],
+      getWeights: () => Promise.resolve([Float32Array.of(this.epoch)]),
       setWeights: (w) => (this.restored = w[0]![0]!),
     };
   }
@@ -92,7 +92,7 @@ Deno.test("EarlyStopping state round-trips: a resumed callback decides as an uni
   const s = new Script();
   for (const v of values.slice(0, 3)) {
     s.epoch++;
-    first.onEpochEnd(s.epoch, { val_accuracy: v }, s.ctx);
+    await first.onEpochEnd(s.epoch, { val_accuracy: v }, s.ctx);
   }
   const state = JSON.parse(JSON.stringify(first.getState().json));
   const second = new EarlyStopping(opts);
@@ -154,7 +154,7 @@ Deno.test("ModelCheckpoint saves a loadable model only on strict improvements", 
   assertEquals(saves, [0, 1, 4]);
   assertEquals(mc.bestEpoch, 4);
   const loaded = await loadModelDir(`${dir}/best`);
-  assertEquals(loaded.getWeights()[0]!.dataSync(), model.getWeights()[0]!.dataSync());
+  assertEquals(await loaded.getWeights()[0]!.data(), await model.getWeights()[0]!.data());
   assert((await Deno.stat(`${dir}/best/preprocessing.json`)).isFile);
   await Deno.remove(dir, { recursive: true });
 });

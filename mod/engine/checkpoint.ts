@@ -173,15 +173,33 @@ export async function readModelWeights(dir: string): Promise<Float32Array[]> {
   const specs = artifacts.weightSpecs ?? [];
   const named = tf.io.decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), specs);
   try {
-    return specs.map((s) => new Float32Array(named[s.name]!.dataSync()));
+    return await Promise.all(
+      specs.map(async (s) => new Float32Array(await named[s.name]!.data() as Float32Array)),
+    );
   } finally {
     tf.dispose(Object.values(named));
   }
 }
 
-/** Copies the current values of `model.weights` (trainable and not) out as float32 arrays. */
-export function getWeightArrays(model: tf.LayersModel): Float32Array[] {
-  return model.weights.map((w) => new Float32Array(w.read().dataSync()));
+/**
+ * Copies the current values of `model.weights` (trainable and not) out as float32 arrays, read
+ * back asynchronously (every backend; WebGPU has no synchronous read).
+ *
+ * @example
+ * ```ts
+ * import { initBackend, tf } from "./backend.ts";
+ * import { getWeightArrays } from "./checkpoint.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const w = await getWeightArrays(model);
+ * console.log(w.map((a) => a.length)); // [6, 2]
+ * model.dispose();
+ * ```
+ */
+export async function getWeightArrays(model: tf.LayersModel): Promise<Float32Array[]> {
+  return await Promise.all(
+    model.weights.map(async (w) => new Float32Array(await w.read().data() as Float32Array)),
+  );
 }
 
 /** Writes `arrays` (in `model.weights` order) into the model; sizes must match. */

@@ -43,7 +43,7 @@ Deno.test("saveModelDir writes standard tfjs files that load back to the same pr
   const dir = await Deno.makeTempDir();
   const model = tinyModel(1);
   // Non-default BatchNorm moving statistics must survive too.
-  const w = getWeightArrays(model);
+  const w = await getWeightArrays(model);
   const mv = model.weights.findIndex((x) => x.originalName.endsWith("moving_variance"));
   w[mv] = Float32Array.of(0.5, 2, 3);
   setWeightArrays(model, w);
@@ -57,8 +57,8 @@ Deno.test("saveModelDir writes standard tfjs files that load back to the same pr
   const x = tf.randomNormal([2, 6, 6, 1], 0, 1, "float32", 3);
   const a = model.predict(x) as tf.Tensor;
   const b = loaded.predict(x) as tf.Tensor;
-  assertEquals(Array.from(b.dataSync()), Array.from(a.dataSync()));
-  assertEquals(await readModelWeights(`${dir}/m`), getWeightArrays(model));
+  assertEquals(Array.from(await b.data()), Array.from(await a.data()));
+  assertEquals(await readModelWeights(`${dir}/m`), await getWeightArrays(model));
   tf.dispose([x, a, b]);
   await Deno.remove(dir, { recursive: true });
 });
@@ -91,7 +91,7 @@ Deno.test("saveCheckpoint / loadCheckpoint round-trip weights, optimizer state, 
   assertEquals(ck.state, { epoch: 3, best: "-Infinity" });
   assertEquals(ck.optimizer, { iterations: 17, learningRate: 2e-4, m, v });
   assertEquals(ck.arrays, { "callback/0/0": Float32Array.of(9, 8, 7) });
-  assertEquals(ck.weights, getWeightArrays(model));
+  assertEquals(ck.weights, await getWeightArrays(model));
   await Deno.writeFile(`${dir}/ck/optimizer.bin`, new Uint8Array(3));
   await assertRejects(() => loadCheckpoint(`${dir}/ck`), Error, "optimizer.bin");
   await Deno.remove(dir, { recursive: true });

@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "./backend.ts";
+import { throwIfWebGpuError } from "./_webgpu.ts";
 import { countCorrect, crossEntropyRows } from "./loss.ts";
 import { batchRanges, sampleSize, type SampleSource } from "../prepare/samples.ts";
 
@@ -100,7 +101,7 @@ export async function predictProbs(
   const c = outputClasses(model);
   const probs = new Float32Array(n * c);
   for (const [a, b] of batchRanges(n, batchSize)) {
-    probs.set(forward(model, input.x.subarray(a * size, b * size), input.sampleShape), a * c);
+    probs.set(await forward(model, input.x.subarray(a * size, b * size), input.sampleShape), a * c);
   }
   return probs;
 }
@@ -116,18 +117,29 @@ async function runInference(
   const labels = new Int32Array(withLabels ? src.length : 0);
   for (const [a, b] of batchRanges(src.length, batchSize)) {
     const { x, y } = await src.read(Array.from({ length: b - a }, (_, i) => a + i));
-    probs.set(forward(model, x, src.sampleShape), a * c);
+    probs.set(await forward(model, x, src.sampleShape), a * c);
     if (withLabels) labels.set(y, a);
   }
   return { probs, labels };
 }
 
-function forward(model: tf.LayersModel, x: Float32Array, sampleShape: number[]): Float32Array {
-  return tf.tidy(() => {
+/** One batch in inference mode, read back asynchronously (WebGPU has no synchronous read). */
+async function forward(
+  model: tf.LayersModel,
+  x: Float32Array,
+  sampleShape: number[],
+): Promise<Float32Array> {
+  const out = tf.tidy(() => {
     const n = x.length / sampleSize(sampleShape);
-    const out = model.apply(tf.tensor(x, [n, ...sampleShape]), { training: false }) as tf.Tensor;
-    return out.dataSync() as Float32Array;
+    return model.apply(tf.tensor(x, [n, ...sampleShape]), { training: false }) as tf.Tensor;
   });
+  try {
+    const values = await out.data() as Float32Array;
+    throwIfWebGpuError("inference");
+    return values;
+  } finally {
+    out.dispose();
+  }
 }
 
 function outputClasses(model: tf.LayersModel): number {

@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "./backend.ts";
+import { throwIfWebGpuError } from "./_webgpu.ts";
 
 /** Options of {@linkcode measureLatency}. */
 export interface LatencyOptions {
@@ -88,6 +89,7 @@ export async function measureLatency(
     await y.data();
     const dt = performance.now() - t0;
     y.dispose();
+    throwIfWebGpuError("the latency measurement");
     return dt;
   };
   const times: number[] = [];

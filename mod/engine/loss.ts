@@ -37,7 +37,7 @@ export interface LossOptions {
  * const probs = tf.tensor2d([[0.5, 0.5]]);
  * const labels = tf.tensor1d([0], "int32");
  * const loss = crossEntropyTensor(probs, labels, {});
- * console.log(loss.dataSync()[0]); // ≈ 0.693 (ln 2)
+ * console.log((await loss.data())[0]); // ≈ 0.693 (ln 2)
  * tf.dispose([probs, labels, loss]);
  * ```
  */

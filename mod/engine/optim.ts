@@ -98,7 +98,7 @@ export interface OptimizerState {
  * const opt = new Adam([w], { lr: 0.1 });
  * const g = tf.scalar(2);
  * opt.applyGradients([g]);
- * console.log(w.dataSync()[0]); // ≈ 0.9
+ * console.log((await w.data())[0]); // ≈ 0.9
  * g.dispose();
  * opt.dispose();
  * w.dispose();
@@ -140,8 +140,9 @@ export class Adam {
     for (const [k, v] of Object.entries({ clipnorm: this.clipnorm, gc: this.globalClipnorm })) {
       if (v !== undefined && !(v > 0)) throw new RangeError(`Adam: ${k} must be > 0, got ${v}`);
     }
-    this.#m = this.variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = this.variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    // Inside tidy: the zeros tensors go, the variables (which share their data) stay.
+    this.#m = tf.tidy(() => this.variables.map((v) => tf.variable(tf.zerosLike(v), false)));
+    this.#v = tf.tidy(() => this.variables.map((v) => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** Updates applied so far. */

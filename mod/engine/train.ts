@@ -23,6 +23,7 @@
  * @module
  */
 import { tf } from "./backend.ts";
+import { tensorFootprint, webGpuMicroBatch, webGpuSetup } from "./_webgpu.ts";
 import { batchRanges, readLabels, sampleSize, type SampleSource } from "../prepare/samples.ts";
 import { dropoutLayers, epochOrder, trainStep } from "./batches.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./callbacks.ts";
@@ -80,9 +81,12 @@ export interface TrainConfig {
   /** Samples per optimizer step. */
   batchSize: number;
   /**
-   * Largest number of samples in one forward/backward pass (default: the whole batch). Gradients
-   * of the micro-batches are summed, so the update is the batch update except that
-   * BatchNormalization sees micro-batch statistics.
+   * Largest number of samples in one forward/backward pass (default: the whole batch; on WebGPU
+   * the whole batch when its largest tensor fits the adapter's `maxStorageBufferBindingSize`,
+   * else the fewest equal micro-batches that fit). Gradients of the micro-batches are summed, so
+   * the update is the batch update except that BatchNormalization sees micro-batch statistics.
+   * On WebGPU a micro-batch whose tensors cannot fit the adapter's limits is refused with a
+   * `WebGpuDeviceError` (it would compute zeros).
    */
   microBatch?: number;
   /** Default Adam with Keras defaults. */
@@ -220,9 +224,14 @@ export async function train(
   const n = trainSrc.length;
   const numClasses = trainSrc.numClasses;
   const batchSize = config.batchSize;
-  const microBatch = Math.min(config.microBatch ?? batchSize, batchSize);
   if (n === 0) throw new RangeError("train: the training set is empty");
-  for (const [k, v] of Object.entries({ epochs: config.epochs, batchSize, microBatch })) {
+  for (
+    const [k, v] of Object.entries({
+      epochs: config.epochs,
+      batchSize,
+      microBatch: config.microBatch ?? batchSize,
+    })
+  ) {
     if (!Number.isInteger(v) || v < (k === "epochs" ? 0 : 1)) {
       throw new RangeError(
         `train: ${k} must be a ${k === "epochs" ? "non-negative" : "positive"} integer, got ${v}`,
@@ -234,6 +243,7 @@ export async function train(
   }
   checkOutput(model, numClasses);
   const verbose = config.verbose ?? true;
+  const microBatch = resolveMicroBatch(model, batchSize, config.microBatch, verbose);
   const callbacks = config.callbacks ?? [];
   const monitor = config.monitor ?? (valSrc ? "val_accuracy" : "accuracy");
 
@@ -322,7 +332,7 @@ export async function train(
         if (config.augment) {
           config.augment(x, b - a, new Rng(config.seed).derive(`augment-${epoch}-${step}`));
         }
-        const out = trainStep(model, vars, opt, {
+        const out = await trainStep(model, vars, opt, {
           x,
           y,
           sampleShape: trainSrc.sampleShape,
@@ -416,6 +426,28 @@ export async function train(
     dropouts.forEach((d, i) => (d.seed = savedSeeds[i]));
     opt.dispose();
   }
+}
+
+/** The micro-batch: as configured, bounded by the WebGPU adapter's binding limit on WebGPU. */
+function resolveMicroBatch(
+  model: tf.LayersModel,
+  batchSize: number,
+  requested: number | undefined,
+  verbose: boolean,
+): number {
+  const gpu = webGpuSetup();
+  const limit = gpu?.limits.maxStorageBufferBindingSize;
+  if (tf.getBackend() !== "webgpu" || limit === undefined) {
+    return Math.min(requested ?? batchSize, batchSize);
+  }
+  const mb = webGpuMicroBatch(tensorFootprint(model), batchSize, limit, requested);
+  if (mb < batchSize && requested === undefined && verbose) {
+    log(
+      `webgpu: batch ${batchSize} does not fit the adapter's ${limit / 2 ** 20} MiB binding ` +
+        `limit; micro-batches of ${mb} (BatchNormalization uses micro-batch statistics)`,
+    );
+  }
+  return mb;
 }
 
 function emptyPartial(): Partial {

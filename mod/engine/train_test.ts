@@ -121,7 +121,7 @@ Deno.test("train: same seed → identical weights; another seed → different (d
         augment: specAugmenter([H, W, 1], { maxFreqWidth: 2, maxTimeWidth: 2 }),
       }),
     );
-    return getWeightArrays(model);
+    return await getWeightArrays(model);
   };
   const a = await run(11);
   assertEquals(await run(11), a);
@@ -194,7 +194,7 @@ Deno.test("train: resuming after an interrupt gives the same weights as an unint
 
   const whole = tinyCnn(5);
   const r0 = await train(whole, trainSrc, valSrc, cfg({}));
-  const want = getWeightArrays(whole);
+  const want = await getWeightArrays(whole);
 
   for (const stopAt of [{ epoch: 1, step: 2 }, { epoch: 1, step: 4 }]) {
     // Interrupt in the middle of epoch 2 (step 2 of 5), or at its last step (state saved after
@@ -227,7 +227,7 @@ Deno.test("train: resuming after an interrupt gives the same weights as an unint
       }),
     );
     assert(!r2.interrupted);
-    assertEquals(getWeightArrays(resumed), want);
+    assertEquals(await getWeightArrays(resumed), want);
     assertEquals(
       r2.history.map((r) => [r.loss, r.val_loss, r.lr]),
       r0.history.map((r) => [
@@ -271,7 +271,7 @@ Deno.test("train: micro-batches give the full-batch update when there is no Batc
   const run = async (microBatch?: number): Promise<Float32Array[]> => {
     const model = tinyCnn(7, { bn: false, dropout: 0 });
     await train(model, bands(16, 10), null, base({ epochs: 1, microBatch }));
-    return getWeightArrays(model);
+    return await getWeightArrays(model);
   };
   const full = await run();
   const micro = await run(3);

@@ -230,8 +230,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       verbose,
     });
     const backend = backendInfo();
+    // The device too when the backend names one (WebGPU: the adapter).
     const backendName = backend
-      ? `${backend.name}${backend.threads > 1 ? `x${backend.threads}` : ""}`
+      ? `${backend.name}${backend.threads > 1 ? `x${backend.threads}` : ""}` +
+        (backend.device ? ` (${backend.device})` : "")
       : tf.getBackend();
     const flops = modelFlops(model).total;
     const base = {
@@ -295,6 +297,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       test_accuracy: row.Test_Accuracy,
       test_track_accuracy: row.Test_Track_Accuracy,
       best_val_accuracy: row.Best_Val_Accuracy,
+      ...(backend ? { trained_on: backend } : {}),
     });
     await writeJsonAtomic(resultPath, row);
     return row;

@@ -6,7 +6,9 @@
  * @module
  */
 import {
+  BACKEND_NAMES,
   type BackendInfo,
+  backendInfo,
   type BackendName,
   initBackend,
   shutdownBackend,
@@ -30,12 +32,18 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   patience: { type: "string", help: "early-stopping patience (default: the recipe's)" },
   seed: { type: "string", default: "42", help: "seed of init, shuffle, dropout, augmentation" },
   seeds: { type: "string", help: "comma-separated seeds: repeat the whole run per seed" },
-  backend: { type: "string", default: "auto", help: "auto | tensorflow | wasm | cpu" },
+  backend: {
+    type: "string",
+    default: "auto",
+    help: "auto | tensorflow | webgpu | wasm | cpu (auto: a real GPU through WebGPU, then " +
+      "tfjs-node, then wasm; webgpu also takes a software adapter)",
+  },
   threads: { type: "string", help: "wasm threads (default: all cores)" },
   "micro-batch": {
     type: "string",
-    default: "16",
-    help: "largest forward/backward micro-batch (gradients accumulate to the full batch)",
+    default: "auto",
+    help: "largest forward/backward micro-batch (gradients accumulate to the full batch); " +
+      "auto: 16 on wasm, on WebGPU the whole batch when it fits the adapter's limits",
   },
   "latency-runs": { type: "string", default: "100", help: "timed batch-1 runs (0: skip latency)" },
   resume: { type: "boolean", help: "continue interrupted runs; reuse finished ones" },
@@ -54,7 +62,8 @@ export interface TrainFlags {
   seeds: number[];
   backend: BackendName;
   threads?: number;
-  microBatch: number;
+  /** Explicit `--micro-batch`; undefined for `auto` (see {@linkcode runOptionsFromFlags}). */
+  microBatch?: number;
   latencyRuns: number;
   resume: boolean;
   quick: boolean;
@@ -85,9 +94,11 @@ export function readTrainFlags(values: ParsedCli["values"]): TrainFlags {
     ...(values.epochs !== undefined ? { epochs: intFlag(values, "epochs", 1) } : {}),
     ...(values.patience !== undefined ? { patience: intFlag(values, "patience", 0) } : {}),
     seeds,
-    backend: choiceFlag(values, "backend", ["auto", "tensorflow", "wasm", "cpu"] as const),
+    backend: choiceFlag(values, "backend", BACKEND_NAMES),
     ...(values.threads !== undefined ? { threads: intFlag(values, "threads", 1) } : {}),
-    microBatch: intFlag(values, "micro-batch", 1),
+    ...(values["micro-batch"] === undefined || values["micro-batch"] === "auto"
+      ? {}
+      : { microBatch: intFlag(values, "micro-batch", 1) }),
     latencyRuns: intFlag(values, "latency-runs", 0),
     resume: values.resume === true,
     quick: values.quick === true,
@@ -131,7 +142,8 @@ export interface FlagRunOptions {
   reportsDir: string;
   epochs?: number;
   patience?: number;
-  microBatch: number;
+  /** Undefined: the trainer's choice (the whole batch, bounded by WebGPU's limits). */
+  microBatch?: number;
   resume: boolean;
   signal: AbortSignal;
   latencyRuns: number;
@@ -164,11 +176,21 @@ export function runOptionsFromFlags(
       ? { epochs: quickEpochs }
       : {}),
     ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    microBatch: flags.microBatch,
+    ...autoMicroBatch(flags.microBatch),
     resume: flags.resume,
     signal,
     latencyRuns: flags.quick ? Math.min(flags.latencyRuns, 20) : flags.latencyRuns,
   };
+}
+
+/**
+ * `--micro-batch auto`: 16 on wasm and cpu (a UNet batch of 48 does not fit the 4 GB wasm heap),
+ * otherwise left to the trainer (the whole batch; on WebGPU bounded by the adapter's limits).
+ */
+function autoMicroBatch(explicit: number | undefined): { microBatch?: number } {
+  if (explicit !== undefined) return { microBatch: explicit };
+  const name = backendInfo()?.name;
+  return name === "wasm" || name === "cpu" ? { microBatch: 16 } : {};
 }
 
 /**

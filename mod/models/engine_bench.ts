@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { initBackend, tf } from "../engine/backend.ts";
+import { initBackend, tf, throwIfWebGpuError } from "../engine/backend.ts";
 import { buildModel, isModelName, MODEL_NAMES } from "./mod.ts";
 import { modelFlops } from "../engine/flops.ts";
 
@@ -27,6 +27,8 @@ export interface EngineBenchResult {
   backend: string;
   /** Backend threads. */
   threads: number;
+  /** The device, when the backend names one (WebGPU: the adapter, e.g. "apple metal-3 (…)"). */
+  device?: string;
 }
 
 /** A model to benchmark that is not one of the built-in architectures. */
@@ -83,17 +85,24 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   todo.push(...(options.custom ?? []));
   const results: EngineBenchResult[] = [];
   const emit = (name: string, value: number, unit: string): void => {
-    const r = { name, value, unit, backend: info.name, threads: info.threads };
+    const r: EngineBenchResult = {
+      name,
+      value,
+      unit,
+      backend: info.name,
+      threads: info.threads,
+      ...(info.device ? { device: info.device } : {}),
+    };
     results.push(r);
     options.onResult?.(r);
   };
   for (const m of todo) {
     const model = m.build();
     const flops = m.flops ?? modelFlops(model).total;
-    const sps = trainThroughput(model, batch, steps);
+    const sps = await trainThroughput(model, batch, steps);
     emit(`train_samples_per_s:${m.name}`, sps, "samples/s");
     emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s");
-    emit(`latency_ms:${m.name}`, latencyMs(model, latencyRuns), "ms");
+    emit(`latency_ms:${m.name}`, await latencyMs(model, latencyRuns), "ms");
     model.dispose();
   }
   return results;
@@ -104,7 +113,11 @@ function inputShape(model: tf.LayersModel): number[] {
 }
 
 /** Samples/s of Adam training steps on random data (one warm-up step, then `steps` timed). */
-function trainThroughput(model: tf.LayersModel, batch: number, steps: number): number {
+async function trainThroughput(
+  model: tf.LayersModel,
+  batch: number,
+  steps: number,
+): Promise<number> {
   const shape = inputShape(model);
   const classes = (model.outputs[0].shape as number[])[1];
   const optimizer = tf.train.adam(1e-3);
@@ -112,17 +125,18 @@ function trainThroughput(model: tf.LayersModel, batch: number, steps: number): n
   const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % classes), "int32");
   const ys = tf.oneHot(labels, classes);
   labels.dispose();
-  const step = (): void => {
+  const step = async (): Promise<void> => {
     const loss = optimizer.minimize(
       () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor),
       true,
     );
-    loss?.dataSync();
+    await loss?.data();
     loss?.dispose();
+    throwIfWebGpuError("the engine benchmark");
   };
-  step();
+  await step();
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) await step();
   const seconds = (performance.now() - t0) / 1000;
   tf.dispose([xs, ys]);
   optimizer.dispose();
@@ -130,17 +144,19 @@ function trainThroughput(model: tf.LayersModel, batch: number, steps: number): n
 }
 
 /** Median batch-1 inference latency in ms (10 warm-up calls). */
-function latencyMs(model: tf.LayersModel, runs: number): number {
+async function latencyMs(model: tf.LayersModel, runs: number): Promise<number> {
   const x = tf.randomNormal([1, ...inputShape(model)], 0, 1, "float32", 2);
-  const once = (): number => {
+  const once = async (): Promise<number> => {
     const t0 = performance.now();
     const y = model.predict(x) as tf.Tensor;
-    y.dataSync();
+    await y.data();
     y.dispose();
     return performance.now() - t0;
   };
-  for (let i = 0; i < 10; i++) once();
-  const times = Array.from({ length: Math.max(1, runs) }, once).sort((a, b) => a - b);
+  for (let i = 0; i < 10; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(1, runs); i++) times.push(await once());
+  times.sort((a, b) => a - b);
   x.dispose();
   return times[Math.floor(times.length / 2)];
 }
