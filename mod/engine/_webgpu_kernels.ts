@@ -152,8 +152,9 @@ const KERNELS: Record<string, tf.KernelConfig["kernelFunc"]> = {
  * switches tfjs's input-gradient convolution to its matrix-multiply program; returns the names.
  * Idempotent.
  *
- * @example
- * ```ts
+ * @example Not run by `deno test --doc`: it needs the WebGPU backend loaded (`initBackend` with
+ * `backend: "webgpu"` does that, and calls this), which needs an adapter.
+ * ```ts ignore
  * import { registerWebGpuKernels } from "./_webgpu_kernels.ts";
  * registerWebGpuKernels().includes("Conv2DBackpropFilter"); // true
  * ```
