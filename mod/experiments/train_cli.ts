@@ -7,9 +7,11 @@
  */
 import {
   type BackendInfo,
+  backendInfo,
   type BackendName,
   initBackend,
   shutdownBackend,
+  wholeBatches,
 } from "../engine/backend.ts";
 import { choiceFlag, type FlagSpec, intFlag, type ParsedCli, UsageError } from "../cli.ts";
 import { log } from "../progress.ts";
@@ -34,8 +36,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   threads: { type: "string", help: "wasm threads (default: all cores)" },
   "micro-batch": {
     type: "string",
-    default: "16",
-    help: "largest forward/backward micro-batch (gradients accumulate to the full batch)",
+    help: "largest forward/backward micro-batch, gradients accumulated to the full batch " +
+      "(default: 16 on wasm/cpu, the whole batch on the native engine)",
   },
   "latency-runs": { type: "string", default: "100", help: "timed batch-1 runs (0: skip latency)" },
   resume: { type: "boolean", help: "continue interrupted runs; reuse finished ones" },
@@ -54,11 +56,15 @@ export interface TrainFlags {
   seeds: number[];
   backend: BackendName;
   threads?: number;
-  microBatch: number;
+  /** Set by `--micro-batch`; otherwise {@linkcode DEFAULT_MICRO_BATCH} or whole batches. */
+  microBatch?: number;
   latencyRuns: number;
   resume: boolean;
   quick: boolean;
 }
+
+/** Micro-batch of the wasm and cpu backends when `--micro-batch` is not given (the 4 GB heap). */
+export const DEFAULT_MICRO_BATCH = 16;
 
 /**
  * Reads {@linkcode TRAIN_FLAGS} from parsed values; bad values throw {@linkcode UsageError}.
@@ -87,7 +93,9 @@ export function readTrainFlags(values: ParsedCli["values"]): TrainFlags {
     seeds,
     backend: choiceFlag(values, "backend", ["auto", "tensorflow", "wasm", "cpu"] as const),
     ...(values.threads !== undefined ? { threads: intFlag(values, "threads", 1) } : {}),
-    microBatch: intFlag(values, "micro-batch", 1),
+    ...(values["micro-batch"] !== undefined
+      ? { microBatch: intFlag(values, "micro-batch", 1) }
+      : {}),
     latencyRuns: intFlag(values, "latency-runs", 0),
     resume: values.resume === true,
     quick: values.quick === true,
@@ -131,7 +139,8 @@ export interface FlagRunOptions {
   reportsDir: string;
   epochs?: number;
   patience?: number;
-  microBatch: number;
+  /** Undefined: whole batches (the native engine). */
+  microBatch?: number;
   resume: boolean;
   signal: AbortSignal;
   latencyRuns: number;
@@ -139,8 +148,9 @@ export interface FlagRunOptions {
 
 /**
  * The shared run options from the flags: `--epochs` (else `quickEpochs` with `--quick`, else the
- * recipe's), `--patience`, micro-batch, resume, the Ctrl-C signal, and latency runs (at most 20
- * with `--quick`).
+ * recipe's), `--patience`, micro-batch (without `--micro-batch`: whole batches on the native
+ * engine, {@linkcode DEFAULT_MICRO_BATCH} on the others, read from the initialised backend),
+ * resume, the Ctrl-C signal, and latency runs (at most 20 with `--quick`).
  *
  * @example
  * ```ts
@@ -164,11 +174,17 @@ export function runOptionsFromFlags(
       ? { epochs: quickEpochs }
       : {}),
     ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
-    microBatch: flags.microBatch,
+    ...microBatchOption(flags.microBatch),
     resume: flags.resume,
     signal,
     latencyRuns: flags.quick ? Math.min(flags.latencyRuns, 20) : flags.latencyRuns,
   };
+}
+
+function microBatchOption(flag: number | undefined): { microBatch?: number } {
+  if (flag !== undefined) return { microBatch: flag };
+  const info = backendInfo();
+  return info !== null && wholeBatches(info) ? {} : { microBatch: DEFAULT_MICRO_BATCH };
 }
 
 /**
