@@ -1,7 +1,8 @@
 /**
  * # Benchmarks
  *
- * `deno task bench [--json] [--only mel,decode,setup,verify,engine,predict] [--models a,b] [--quick]`
+ * `deno task bench [--json] [--only mel,decode,setup,verify,engine,predict] [--models a,b] [--quick]
+ *  [--backend NAME] [--backends tensorflow,wasm] [--keras auto|off|PYTHON]`
  *
  * Speed is proven here, never in timed tests. Each figure is printed as a JSON line
  * `{"name", "value", "unit", "target", ...context}` (stdout; `--json` prints only these) and in a
@@ -12,11 +13,25 @@
  * activated venv): soxr's own resampling throughput, and each `resample_s_per_s` figure's ratio to
  * it.
  *
+ * The engine group runs per backend (`--backends`; default `--backend` when one is named, else
+ * every one that loads here: a real WebGPU adapter, the native engine when installed, then wasm), model by model, and, when a Python with TensorFlow and
+ * Keras 3 is found (`--keras auto`), Keras on the same model, batch, steps and threads just before
+ * (`scripts/keras_bench.py`), followed by `vs_keras_train:<model>:<backend>` (our samples/s ÷
+ * Keras's) and `vs_keras_latency:<model>:<backend>` (our batch-1 ms ÷ Keras's).
+ *
  * @module
  */
-import { BACKEND_NAMES, initBackend, shutdownBackend } from "../mod/engine/mod.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  initBackend,
+  probeWebGpu,
+  shutdownBackend,
+} from "../mod/engine/mod.ts";
 import { choiceFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { log } from "../mod/progress.ts";
+import { isModelName, MODEL_NAMES, type ModelName } from "../mod/models/mod.ts";
+import { findKerasPython, type KerasRow, runKerasBench } from "./_keras.ts";
 
 /** One benchmark line. */
 interface Row {
@@ -32,6 +47,10 @@ const TARGETS: Record<string, [">=" | "<=", number, string]> = {
   setup_clips_per_s: [">=", 100, "whole GTZAN setup, all cores"],
   "train_gflops:UNet_Audio_Classifier": [">=", 30, "2× the naive wasm path"],
   "latency_ms:UNet_Audio_Classifier": ["<=", 40, "batch 1"],
+  "vs_keras_train:UNet_Audio_Classifier:tensorflow": [">=", 0.8, "× Keras samples/s, batch 48"],
+  "vs_keras_train:ResSE_AudioCNN:tensorflow": [">=", 0.8, "× Keras samples/s, batch 48"],
+  "vs_keras_latency:UNet_Audio_Classifier:tensorflow": ["<=", 1.2, "× Keras batch-1 ms"],
+  "vs_keras_latency:ResSE_AudioCNN:tensorflow": ["<=", 1.2, "× Keras batch-1 ms"],
   predict_ms_30s: ["<=", 1000, "decode + features + UNet, 30 s clip"],
   // The resampler before soxr HQ's filter (Kaiser, pass band to 0.85): same signal and CPU clock.
   "resample_s_per_s:44100": [">=", 1450, "the previous resampler"],
@@ -55,9 +74,21 @@ async function main(): Promise<void> {
       backend: {
         type: "string",
         default: "auto",
-        help: `engine and predict: ${BACKEND_NAMES.join(" | ")}`,
+        help: `predict, and engine when --backends is auto: ${BACKEND_NAMES.join(" | ")}`,
       },
       quick: { type: "boolean", help: "fewer repetitions (noisier)" },
+      backends: {
+        type: "string",
+        default: "auto",
+        help: "engine: comma-separated backends (auto: tensorflow when installed, then wasm)",
+      },
+      keras: {
+        type: "string",
+        default: "auto",
+        help: "engine: Keras side by side: auto (when found), off, or a python path",
+      },
+      batch: { type: "string", default: "48", help: "engine: training batch" },
+      steps: { type: "string", help: "engine: timed training steps (default 3, --quick 1)" },
     },
   });
   const only = String(values.only).split(",").map((s) => s.trim());
@@ -109,18 +140,11 @@ async function main(): Promise<void> {
     log(`bench: backend ${info.name}${info.device ? ` on ${info.device}` : ""}`);
   }
   if (only.includes("engine")) {
-    log("bench: training and batch-1 latency per model …");
-    const { benchEngine } = await import("../mod/models/engine_bench.ts");
-    const models = values.models ? String(values.models).split(",") : undefined;
-    await benchEngine({
-      ...(models ? { models } : {}),
-      ...(quick ? { steps: 1, latencyRuns: 10 } : {}),
-      backend: { backend, quiet: true },
-      onResult: (r) => emit({ ...r, peak_gflops: peak }),
-    });
+    await engineGroup(values, backend, quick, (r) => emit({ ...r, peak_gflops: peak }));
   }
   if (only.includes("predict")) {
     log("bench: predict one 30 s clip with the UNet …");
+    await initBackend({ backend, quiet: true });
     try {
       const { benchPredict } = await import("../mod/predict/predict_bench.ts");
       for (const r of await benchPredict()) emit({ ...r });
@@ -153,6 +177,90 @@ async function soxrBench(quick: boolean): Promise<Row[]> {
   } catch (e) {
     log(`bench: soxr comparison skipped (${(e as Error).message})`);
     return [];
+  }
+}
+
+async function engineGroup(
+  values: Record<string, unknown>,
+  backend: BackendName,
+  quick: boolean,
+  emit: (r: Row) => void,
+): Promise<void> {
+  const { benchEngine } = await import("../mod/models/engine_bench.ts");
+  const models = (values.models ? String(values.models).split(",") : [...MODEL_NAMES]).map((m) =>
+    m.trim()
+  );
+  for (const m of models) if (!isModelName(m)) throw new UsageError(`--models: unknown "${m}"`);
+  const batch = Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch: "${values.batch}"`);
+  const steps = values.steps !== undefined ? Number(values.steps) : quick ? 1 : 3;
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps: "${values.steps}"`);
+  const latencyRuns = quick ? 10 : 100;
+  const backends: BackendName[] = [];
+  const wanted = values.backends === "auto" && backend !== "auto"
+    ? [backend]
+    : String(values.backends).split(",").map((b) => b.trim());
+  for (const b of wanted) {
+    if (!(BACKEND_NAMES as readonly string[]).includes(b)) {
+      throw new UsageError(`--backends: unknown "${b}"`);
+    }
+  }
+  if (wanted.includes("auto")) {
+    if ((await probeWebGpu())?.info.isFallbackAdapter === false) backends.push("webgpu");
+    try {
+      await initBackend({ backend: "tensorflow", quiet: true });
+      backends.push("tensorflow");
+    } catch (e) {
+      log(`bench: native engine not measured (${(e as Error).message.split(". ")[0]})`);
+    }
+    backends.push("wasm");
+  } else backends.push(...(wanted as BackendName[]));
+  const threads = navigator.hardwareConcurrency || 1;
+  await initBackend({ backend: backends[0]!, quiet: true }); // builds the topologies for Keras
+  let keras: Awaited<ReturnType<typeof findKerasPython>> | null = null;
+  if (values.keras !== "off") {
+    keras = await findKerasPython(values.keras === "auto" ? undefined : String(values.keras));
+    if ("missing" in keras) {
+      log(
+        `bench: Keras side by side skipped (no Python with TensorFlow + Keras 3: ${keras.missing})`,
+      );
+      keras = null;
+    } else log(`bench: Keras ${keras.keras} / TensorFlow ${keras.tensorflow} via ${keras.python}`);
+  }
+  for (const model of models as ModelName[]) {
+    log(`bench: ${model}: training (batch ${batch}, ${steps} steps) and batch-1 latency …`);
+    let ref: KerasRow[] = [];
+    if (keras) {
+      try {
+        ref = await runKerasBench(keras, { models: [model], batch, steps, threads, latencyRuns });
+        for (const r of ref) emit(r);
+      } catch (e) {
+        log(`bench: Keras on ${model} failed: ${(e as Error).message}`);
+      }
+    }
+    for (const backend of backends) {
+      const rows = await benchEngine({
+        models: [model],
+        batch,
+        steps,
+        latencyRuns,
+        backend: { backend, quiet: true },
+      });
+      for (const r of rows) emit({ ...r });
+      for (const [kind, figure] of [["train", "train_samples_per_s"], ["latency", "latency_ms"]]) {
+        const ours = rows.find((r) => r.name === `${figure}:${model}`);
+        const theirs = ref.find((r) => r.name === `${figure}:${model}`);
+        if (!ours || !theirs) continue;
+        emit({
+          name: `vs_keras_${kind}:${model}:${backend}`,
+          value: ours.value / theirs.value,
+          unit: "×",
+          backend,
+          ours: ours.value,
+          keras: theirs.value,
+        });
+      }
+    }
   }
 }
 

@@ -16,8 +16,11 @@
  * 0. `webgpu`: `@tensorflow/tfjs-backend-webgpu` on Deno's built-in `navigator.gpu` (Metal,
  *    Vulkan, Direct3D 12), when a real (non-fallback) adapter exists; a fallback (software)
  *    adapter such as Mesa's lavapipe only with `backend: "webgpu"`. See `_webgpu.ts`;
- * 1. `tfjs-node-gpu`, then `tfjs-node`: used only when installed (they are not pinned in
- *    deno.json; a CUDA user adds them) and their native binding loads;
+ * 1. `tensorflow`: the native engine installed by `deno task engine:native` into `.native/`
+ *    (`@tensorflow/tfjs-node`, or `-gpu` first when a GPU is visible), loaded by `_native.ts`, with
+ *    TensorFlow's fused BatchNormalization and PReLU kernels registered (`fused.ts`). Inside
+ *    `deno test`, "auto" does not try it (tests ask for it by name), so the suite runs the same
+ *    with or without it. Installed but failing to load, "auto" says why in one line and goes on;
  * 2. `wasm`: the XNNPACK build of `@tensorflow/tfjs-backend-wasm` with SIMD, its binaries read from
  *    the installed npm package, plus the kernels registered by {@linkcode registerWasmKernels};
  *    optionally multithreaded (see {@linkcode InitBackendOptions.threads});
@@ -34,6 +37,10 @@ import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
+import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
+import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
+import { nativeFusedBatchNorm, nativePrelu } from "./_native_fused.ts";
+import { installCommand, type NativeVariant, readNativeManifest } from "./native.ts";
 
 export { tf };
 export {
@@ -58,6 +65,20 @@ export const BACKEND_NAMES: readonly BackendName[] = [
   "cpu",
 ];
 
+/**
+ * Whole batches fit the backend's memory: true for the native engine (no heap cap), false for
+ * wasm (4 GB heap: micro-batches) and cpu. Training tasks use whole batches where this is true.
+ *
+ * @example
+ * ```ts
+ * import { wholeBatches } from "./backend.ts";
+ * wholeBatches({ name: "wasm" }); // false
+ * ```
+ */
+export function wholeBatches(info: Pick<BackendInfo, "name">): boolean {
+  return info.name === "tensorflow";
+}
+
 /** What {@linkcode initBackend} set up. */
 export interface BackendInfo {
   /** `tf.getBackend()`: "tensorflow", "wasm" or "cpu". */
@@ -70,12 +91,33 @@ export interface BackendInfo {
   native: "tfjs-node-gpu" | "tfjs-node" | null;
   /** Kernels replaced or added for this backend by this module. */
   kernelsPatched: string[];
-  /** The device computing, in words (webgpu: the adapter's vendor, architecture, description). */
-  device?: string;
+  /**
+   * What it computes on: "CPU: <model> (<n> logical cores)", for the native engine the GPU's
+   * name when the GPU build runs on one, for webgpu the adapter's vendor, architecture,
+   * description.
+   */
+  device: string;
   /** webgpu: the adapter as it describes itself (vendor, architecture, description, fallback). */
   adapter?: WebGpuAdapterInfo;
   /** webgpu: the device limits granted (maxStorageBufferBindingSize, maxBufferSize, …). */
   limits?: Record<string, number>;
+  /** The native library, for the `tensorflow` backend. */
+  library?: NativeLibraryInfo;
+}
+
+/** The native library behind the `tensorflow` backend, as recorded in every run. */
+export interface NativeLibraryInfo {
+  /** npm package and version, e.g. "@tensorflow/tfjs-node@4.22.0". */
+  package: string;
+  /** `TF_Version()` of the loaded TensorFlow C library, e.g. "2.21.0". */
+  tensorflow: string;
+  /** "cpu" or "gpu" build. */
+  variant: NativeVariant;
+  /** "pypi" (built here against the wheel) or "prebuilt" (the package's install script). */
+  build: "pypi" | "prebuilt";
+  /** The TensorFlow wheel and its sha256, for a PyPI build. */
+  wheel?: string;
+  sha256?: string;
 }
 
 /** Options of {@linkcode initBackend}. */
@@ -116,6 +158,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   let info: BackendInfo | null = null;
   const notes: string[] = [];
   silenceCpuBanner();
+  installFusedLayers();
   if (wanted === "auto" || wanted === "webgpu") {
     // auto: a real GPU only; a fallback (software) adapter when asked for by name.
     const gpu = await initWebGpu({ allowFallback: wanted === "webgpu" }, notes);
@@ -137,13 +180,22 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       };
     }
   }
-  if (info === null && (wanted === "auto" || wanted === "tensorflow")) {
-    info = await tryNative(notes);
-    if (info === null && wanted === "tensorflow") {
-      throw new Error(
-        `backend "tensorflow" unavailable: ${notes.join("; ")}. ` +
-          "Install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (see README).",
-      );
+  if (info === null && (wanted === "tensorflow" || (wanted === "auto" && !inDenoTest()))) {
+    try {
+      info = await initNative();
+    } catch (e) {
+      if (wanted === "tensorflow") {
+        throw new Error(
+          `backend "tensorflow" unavailable: ${(e as Error).message}. The native engine ` +
+            `(@tensorflow/tfjs-node) installs with \`${installCommand("cpu")}\` ` +
+            `(\`${installCommand("gpu")}\` for CUDA; see README, "Native TensorFlow engine")`,
+        );
+      }
+      // Installed but not loading is worth one line; not installed at all is the normal case.
+      if (!(e instanceof NativeUnavailable) || (await nativeInstalled())) {
+        console.error(`backend: native TensorFlow skipped (${(e as Error).message}); trying wasm`);
+      }
+      notes.push(`tensorflow: ${(e as Error).message}`);
     }
   }
   if (info === null && (wanted === "auto" || wanted === "wasm")) {
@@ -156,12 +208,24 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   if (info === null) {
     if (!(await tf.setBackend("cpu"))) throw new Error(`no backend: ${notes.join("; ")}`);
-    info = { name: "cpu", threads: 1, simd: false, native: null, kernelsPatched: [] };
+    info = {
+      name: "cpu",
+      threads: 1,
+      simd: false,
+      native: null,
+      kernelsPatched: [],
+      device: `CPU: ${cpuName()}`,
+    };
   }
   current = info;
   if (!options.quiet) {
-    const extra = info.native ?? info.device ??
-      (info.name === "wasm" ? (info.simd ? "SIMD" : "no SIMD") : "");
+    const extra = info.library
+      ? `${info.library.package}, TensorFlow ${info.library.tensorflow}, ${info.device}`
+      : info.name === "webgpu"
+      ? info.device
+      : info.name === "wasm"
+      ? (info.simd ? "SIMD" : "no SIMD")
+      : "";
     console.error(
       `backend: ${info.name}${extra ? ` (${extra})` : ""}, threads: ${info.threads}` +
         (info.kernelsPatched.length ? `, ${info.kernelsPatched.length} kernels patched` : ""),
@@ -215,32 +279,47 @@ function silenceCpuBanner(): void {
   if (b && "firstUse" in b) b.firstUse = false;
 }
 
-async function tryNative(notes: string[]): Promise<BackendInfo | null> {
-  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const) {
+async function nativeInstalled(): Promise<boolean> {
+  for (const v of ["cpu", "gpu"] as const) {
     try {
-      // Not pinned in deno.json on purpose: a bare specifier resolves only when the user added it.
-      const spec: string = pkg;
-      await import(spec);
-      if (await tf.setBackend("tensorflow")) {
-        await tf.ready();
-        return {
-          name: "tensorflow",
-          threads: cpus().length,
-          simd: false,
-          native: pkg === "@tensorflow/tfjs-node-gpu" ? "tfjs-node-gpu" : "tfjs-node",
-          kernelsPatched: [],
-        };
-      }
-      notes.push(`${pkg}: loaded but the "tensorflow" backend did not initialise`);
-    } catch (e) {
-      notes.push(`${pkg}: ${firstLine((e as Error).message)}`);
+      if (await readNativeManifest(v)) return true;
+    } catch {
+      return true; // a manifest is there, even if unreadable
     }
   }
-  return null;
+  return false;
 }
 
-function firstLine(s: string): string {
-  return s.split("\n")[0].slice(0, 200);
+/** Loads the native engine (GPU build first when a GPU is visible) and switches to it. */
+async function initNative(): Promise<BackendInfo> {
+  const variants: NativeVariant[] = visibleGpus().length > 0 ? ["gpu", "cpu"] : ["cpu"];
+  const loaded = await loadNative(variants, () => {
+    const b = tf.findBackend("tensorflow") as unknown as { binding?: { TF_Version?: string } };
+    return b?.binding?.TF_Version;
+  });
+  if (!(await tf.setBackend("tensorflow"))) {
+    throw new NativeUnavailable(`${loaded.manifest.npm.name} loaded but did not initialise`);
+  }
+  await tf.ready();
+  registerFusedBatchNorm("tensorflow", nativeFusedBatchNorm);
+  registerFusedPrelu("tensorflow", nativePrelu);
+  const m = loaded.manifest;
+  return {
+    name: "tensorflow",
+    threads: cpus().length,
+    simd: false,
+    native: loaded.variant === "gpu" ? "tfjs-node-gpu" : "tfjs-node",
+    kernelsPatched: ["FusedBatchNormV3", "FusedBatchNormGradV3", "Prelu"],
+    device: loaded.device,
+    library: {
+      package: `${m.npm.name}@${m.npm.version}`,
+      tensorflow: loaded.tensorflowVersion,
+      variant: loaded.variant,
+      build: m.method,
+      ...(m.tensorflow.wheel ? { wheel: m.tensorflow.wheel } : {}),
+      ...(m.tensorflow.sha256 ? { sha256: m.tensorflow.sha256 } : {}),
+    },
+  };
 }
 
 /** Directory of the installed `@tensorflow/tfjs-backend-wasm` binaries, with a trailing slash. */
@@ -331,7 +410,14 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
     await tf.ready();
   }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean;
-  return { name: "wasm", threads: tfwasm.getThreadsCount(), simd, native: null, kernelsPatched };
+  return {
+    name: "wasm",
+    threads: tfwasm.getThreadsCount(),
+    simd,
+    native: null,
+    kernelsPatched,
+    device: `CPU: ${cpuName()}`,
+  };
 }
 
 const INIT_TIMEOUT_MS = 30_000;

@@ -20,6 +20,9 @@
  * @module
  */
 export * from "./backend.ts";
+export * from "./native.ts";
+export * from "./fused.ts";
+export * from "./fold.ts";
 export * from "./batches.ts";
 export * from "./loss.ts";
 export * from "./optim.ts";

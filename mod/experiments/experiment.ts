@@ -230,10 +230,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       verbose,
     });
     const backend = backendInfo();
-    // The device too when the backend names one (WebGPU: the adapter).
+    // The device too when it is not the CPU (WebGPU: the adapter; native: the GPU).
     const backendName = backend
       ? `${backend.name}${backend.threads > 1 ? `x${backend.threads}` : ""}` +
-        (backend.device ? ` (${backend.device})` : "")
+        (backend.device && !backend.device.startsWith("CPU:") ? ` (${backend.device})` : "")
       : tf.getBackend();
     const flops = modelFlops(model).total;
     const base = {

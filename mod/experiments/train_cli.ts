@@ -43,7 +43,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     type: "string",
     default: "auto",
     help: "largest forward/backward micro-batch (gradients accumulate to the full batch); " +
-      "auto: 16 on wasm, on WebGPU the whole batch when it fits the adapter's limits",
+      "auto: 16 on wasm/cpu, the whole batch on the native engine and on WebGPU when it fits " +
+      "the adapter's limits",
   },
   "latency-runs": { type: "string", default: "100", help: "timed batch-1 runs (0: skip latency)" },
   resume: { type: "boolean", help: "continue interrupted runs; reuse finished ones" },
@@ -68,6 +69,9 @@ export interface TrainFlags {
   resume: boolean;
   quick: boolean;
 }
+
+/** Micro-batch of the wasm and cpu backends when `--micro-batch` is not given (the 4 GB heap). */
+export const DEFAULT_MICRO_BATCH = 16;
 
 /**
  * Reads {@linkcode TRAIN_FLAGS} from parsed values; bad values throw {@linkcode UsageError}.
@@ -142,7 +146,7 @@ export interface FlagRunOptions {
   reportsDir: string;
   epochs?: number;
   patience?: number;
-  /** Undefined: the trainer's choice (the whole batch, bounded by WebGPU's limits). */
+  /** Undefined: the trainer's choice (the whole batch; on WebGPU bounded by its limits). */
   microBatch?: number;
   resume: boolean;
   signal: AbortSignal;
@@ -151,8 +155,10 @@ export interface FlagRunOptions {
 
 /**
  * The shared run options from the flags: `--epochs` (else `quickEpochs` with `--quick`, else the
- * recipe's), `--patience`, micro-batch, resume, the Ctrl-C signal, and latency runs (at most 20
- * with `--quick`).
+ * recipe's), `--patience`, micro-batch (without `--micro-batch` or with `auto`:
+ * {@linkcode DEFAULT_MICRO_BATCH} on wasm and cpu, otherwise whole batches, bounded on WebGPU by
+ * the adapter's limits; read from the initialised backend),
+ * resume, the Ctrl-C signal, and latency runs (at most 20 with `--quick`).
  *
  * @example
  * ```ts
@@ -190,7 +196,7 @@ export function runOptionsFromFlags(
 function autoMicroBatch(explicit: number | undefined): { microBatch?: number } {
   if (explicit !== undefined) return { microBatch: explicit };
   const name = backendInfo()?.name;
-  return name === "wasm" || name === "cpu" ? { microBatch: 16 } : {};
+  return name === "wasm" || name === "cpu" ? { microBatch: DEFAULT_MICRO_BATCH } : {};
 }
 
 /**

@@ -1,19 +1,27 @@
 /**
  * Training-engine benchmark: training throughput, achieved GFLOP/s and batch-1 latency of the
- * project's architectures on the current backend. `deno task bench` prints these lines; the
- * figures are never asserted by tests (timing on shared CI machines is noise).
+ * project's architectures on the current backend. `deno task bench` prints these lines (per
+ * backend, side by side with Keras when it is installed); the figures are never asserted by tests
+ * (timing on shared CI machines is noise).
  *
- * - `train_samples_per_s:<model>`: samples per second of full training steps (forward, loss,
- *   gradients, Adam update) on random data at `batch`, after one warm-up step.
+ * - `train_samples_per_s:<model>`: samples per second of the trainer's own step (`trainStep`:
+ *   forward, Keras cross-entropy, gradients, the project's Keras-exact Adam) on random data at
+ *   `batch` (48, the original's), after one warm-up step. Whole batches on the native engine;
+ *   micro-batches of 16 with accumulated gradients on wasm and cpu (their heap), as training runs.
  * - `train_gflops:<model>`: 3 × forward FLOPs per sample × samples/s (the usual convention that a
  *   training step costs three forward passes), FLOPs from {@linkcode modelFlops}.
- * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls.
+ * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls,
+ *   on the model with BatchNormalization folded into its convolutions (`foldBatchNorm`), the
+ *   inference path of `predict`.
  *
  * @module
  */
-import { initBackend, tf, throwIfWebGpuError } from "../engine/backend.ts";
+import { backendInfo, initBackend, tf, throwIfWebGpuError } from "../engine/backend.ts";
 import { buildModel, isModelName, MODEL_NAMES } from "./mod.ts";
 import { modelFlops } from "../engine/flops.ts";
+import { foldBatchNorm } from "../engine/fold.ts";
+import { Adam } from "../engine/optim.ts";
+import { dropoutLayers, trainStep } from "../engine/batches.ts";
 
 /** One benchmark figure, in the `deno task bench --json` line format. */
 export interface EngineBenchResult {
@@ -29,6 +37,10 @@ export interface EngineBenchResult {
   threads: number;
   /** The device, when the backend names one (WebGPU: the adapter, e.g. "apple metal-3 (…)"). */
   device?: string;
+  /** Samples per optimizer step (training figures). */
+  batch?: number;
+  /** Largest forward/backward pass (training figures). */
+  micro_batch?: number;
 }
 
 /** A model to benchmark that is not one of the built-in architectures. */
@@ -47,8 +59,10 @@ export interface BenchEngineOptions {
   models?: string[];
   /** Extra models (builders) to run after the built-in ones. */
   custom?: BenchModel[];
-  /** Training batch size (default 16: a micro-batch that fits the 4 GB wasm heap for every model). */
+  /** Training batch size (default 48, the original's). */
   batch?: number;
+  /** Micro-batch (default: 16 on wasm and cpu, whole batches on the native engine and WebGPU). */
+  microBatch?: number;
   /** Timed training steps per model (default 3). */
   steps?: number;
   /** Timed batch-1 inference calls per model (default 100). */
@@ -70,8 +84,13 @@ export interface BenchEngineOptions {
  * ```
  */
 export async function benchEngine(options: BenchEngineOptions = {}): Promise<EngineBenchResult[]> {
-  const info = await initBackend({ quiet: true, ...options.backend });
-  const batch = options.batch ?? 16;
+  await initBackend({ quiet: true, ...options.backend });
+  const info = backendInfo()!;
+  const batch = options.batch ?? 48;
+  const micro = Math.min(
+    batch,
+    options.microBatch ?? (info.name === "wasm" || info.name === "cpu" ? 16 : batch),
+  );
   const steps = options.steps ?? 3;
   const latencyRuns = options.latencyRuns ?? 100;
   const names = options.models ?? [...MODEL_NAMES];
@@ -84,7 +103,7 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   }
   todo.push(...(options.custom ?? []));
   const results: EngineBenchResult[] = [];
-  const emit = (name: string, value: number, unit: string): void => {
+  const emit = (name: string, value: number, unit: string, train = false): void => {
     const r: EngineBenchResult = {
       name,
       value,
@@ -92,6 +111,7 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
       backend: info.name,
       threads: info.threads,
       ...(info.device ? { device: info.device } : {}),
+      ...(train ? { batch, micro_batch: micro } : {}),
     };
     results.push(r);
     options.onResult?.(r);
@@ -99,10 +119,12 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   for (const m of todo) {
     const model = m.build();
     const flops = m.flops ?? modelFlops(model).total;
-    const sps = await trainThroughput(model, batch, steps);
-    emit(`train_samples_per_s:${m.name}`, sps, "samples/s");
-    emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s");
-    emit(`latency_ms:${m.name}`, await latencyMs(model, latencyRuns), "ms");
+    const sps = await trainThroughput(model, batch, micro, steps);
+    emit(`train_samples_per_s:${m.name}`, sps, "samples/s", true);
+    emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s", true);
+    const folded = foldBatchNorm(model);
+    emit(`latency_ms:${m.name}`, await latencyMs(folded, latencyRuns), "ms");
+    folded.dispose();
     model.dispose();
   }
   return results;
@@ -112,34 +134,41 @@ function inputShape(model: tf.LayersModel): number[] {
   return (model.inputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
 }
 
-/** Samples/s of Adam training steps on random data (one warm-up step, then `steps` timed). */
+/** Samples/s of the trainer's steps on random data (one warm-up step, then `steps` timed). */
 async function trainThroughput(
   model: tf.LayersModel,
   batch: number,
+  microBatch: number,
   steps: number,
 ): Promise<number> {
   const shape = inputShape(model);
-  const classes = (model.outputs[0].shape as number[])[1];
-  const optimizer = tf.train.adam(1e-3);
-  const xs = tf.randomNormal([batch, ...shape], 0, 1, "float32", 1);
-  const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % classes), "int32");
-  const ys = tf.oneHot(labels, classes);
-  labels.dispose();
+  const classes = (model.outputs[0].shape as number[])[1]!;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const xt = tf.randomNormal([batch * size], 0, 1, "float32", 1);
+  const x = await xt.data();
+  xt.dispose();
+  const y = Int32Array.from({ length: batch }, (_, i) => i % classes);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const opt = new Adam(vars, { lr: 1e-3 });
+  const dropouts = dropoutLayers(model);
   const step = async (): Promise<void> => {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor),
-      true,
-    );
-    await loss?.data();
-    loss?.dispose();
+    await trainStep(model, vars, opt, {
+      x: x as Float32Array,
+      y,
+      sampleShape: shape,
+      numClasses: classes,
+      microBatch,
+      lossOptions: {},
+      dropouts,
+      seedFor: (micro, layer) => 1000 * micro + layer,
+    });
     throwIfWebGpuError("the engine benchmark");
   };
   await step();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) await step();
   const seconds = (performance.now() - t0) / 1000;
-  tf.dispose([xs, ys]);
-  optimizer.dispose();
+  opt.dispose();
   return (batch * steps) / seconds;
 }
 
@@ -158,5 +187,5 @@ async function latencyMs(model: tf.LayersModel, runs: number): Promise<number> {
   for (let i = 0; i < Math.max(1, runs); i++) times.push(await once());
   times.sort((a, b) => a - b);
   x.dispose();
-  return times[Math.floor(times.length / 2)];
+  return times[Math.floor(times.length / 2)]!;
 }
