@@ -1,7 +1,8 @@
 /**
  * # Benchmarks
  *
- * `deno task bench [--json] [--only mel,decode,setup,engine,predict] [--models a,b] [--quick]`
+ * `deno task bench [--json] [--only mel,decode,setup,engine,predict] [--models a,b] [--quick]
+ * [--batch n] [--profile]`
  *
  * Speed is proven here, never in timed tests. Each figure is printed as a JSON line
  * `{"name", "value", "unit", "target", ...context}` (stdout; `--json` prints only these) and in a
@@ -12,7 +13,7 @@
  * @module
  */
 import { shutdownBackend } from "../mod/engine/mod.ts";
-import { parseCli, runMain, UsageError } from "../mod/cli.ts";
+import { intFlag, parseCli, runMain, UsageError } from "../mod/cli.ts";
 import { log } from "../mod/progress.ts";
 
 /** One benchmark line. */
@@ -36,13 +37,19 @@ const GROUPS = ["decode", "mel", "setup", "engine", "predict"] as const;
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
-    usage: "deno task bench [--json] [--only groups] [--models names] [--quick]",
+    usage:
+      "deno task bench [--json] [--only groups] [--models names] [--quick] [--batch n] [--profile]",
     description: "Measure decoding, log-mel, setup, training/inference and predict speed.",
     flags: {
       json: { type: "boolean", help: "print only JSON lines on stdout" },
       only: { type: "string", default: GROUPS.join(","), help: "groups to run" },
       models: { type: "string", help: "engine: models (default all four)" },
       quick: { type: "boolean", help: "fewer repetitions (noisier)" },
+      batch: { type: "string", help: "engine: training batch (default 16)" },
+      profile: {
+        type: "boolean",
+        help: "engine: print the time per kernel of one training step (default UNet and ResSE)",
+      },
     },
   });
   const only = String(values.only).split(",").map((s) => s.trim());
@@ -77,13 +84,30 @@ async function main(): Promise<void> {
     const { benchSetup } = await import("../mod/prepare/prepare_bench.ts");
     for (const r of await benchSetup({ clips: quick ? 40 : 100 })) emit({ ...r });
   }
-  if (only.includes("engine")) {
+  const batch = values.batch === undefined ? undefined : intFlag(values, "batch", 1);
+  if (only.includes("engine") && values.profile) {
+    const { formatProfile, profileTrainStep } = await import("../mod/models/profile_bench.ts");
+    const { backendInfo, initBackend } = await import("../mod/engine/mod.ts");
+    await initBackend({ quiet: true });
+    const models = values.models
+      ? String(values.models).split(",")
+      : ["UNet_Audio_Classifier", "ResSE_AudioCNN"];
+    // Kernel times as CPU time with one thread (steady on a shared machine), wall time otherwise.
+    const clock = backendInfo()?.threads === 1 ? "cpu" : "wall";
+    for (const model of models) {
+      log(`bench: profiling one training step of ${model} …`);
+      const p = await profileTrainStep({ model, batch: batch ?? 16, clock });
+      if (!values.json) console.log(formatProfile(p) + "\n");
+      emit({ name: `step_kernel_ms:${model}`, value: p.kernelMs, unit: "ms", batch: p.batch });
+    }
+  } else if (only.includes("engine")) {
     log("bench: training and batch-1 latency per model …");
     const { benchEngine } = await import("../mod/models/engine_bench.ts");
     const models = values.models ? String(values.models).split(",") : undefined;
     await benchEngine({
       ...(models ? { models } : {}),
       ...(quick ? { steps: 1, latencyRuns: 10 } : {}),
+      ...(batch ? { batch } : {}),
       onResult: (r) => emit({ ...r, peak_gflops: peak }),
     });
   }

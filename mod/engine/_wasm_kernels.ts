@@ -9,8 +9,8 @@
  *
  * | kernel | computed as |
  * |---|---|
- * | `Conv2DBackpropFilter` | forward conv of x transposed to [Ci,H,W,B] with dy transposed to [Ho,Wo,B,Co] as the filter, dilation = stride |
- * | `Conv2DBackpropInput` | forward conv of dy (zero-dilated when strided) with the filter flipped and transposed to [kh,kw,Co,Ci] |
+ * | `Conv2DBackpropFilter` | direct WebAssembly SIMD kernel over NHWC (`_wasm_conv.ts`) when Co is a multiple of 16; else a forward conv of x transposed to [Ci,H,W,B] with dy transposed to [Ho,Wo,B,Co] as the filter, dilation = stride |
+ * | `Conv2DBackpropInput` | direct WebAssembly SIMD kernel over NHWC (`_wasm_conv.ts`) when Ci is a multiple of 8; else a forward conv of dy (zero-dilated when strided) with the filter flipped and transposed to [kh,kw,Co,Ci] |
  * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
@@ -21,6 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { directBackpropFilter, directBackpropInput, type HeapBackend } from "./_wasm_conv.ts";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -147,6 +148,8 @@ function conv2DBackpropFilter(
   const attrs = args.attrs as unknown as Conv2DAttrs & { filterShape: number[] };
   if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropFilter: NCHW unsupported");
   const info = convInfo(x.shape, attrs.filterShape, attrs);
+  const direct = directBackpropFilter(backend as unknown as HeapBackend, x, dy, info);
+  if (direct !== null) return direct;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
   const xT = run(backend, "Transpose", { x }, { perm: [3, 1, 2, 0] }); // [Ci, H, W, B]
@@ -176,6 +179,8 @@ function conv2DBackpropInput(
   const attrs = args.attrs as unknown as Conv2DAttrs & { inputShape: number[] };
   if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropInput: NCHW unsupported");
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
+  const direct = directBackpropInput(backend as unknown as HeapBackend, dy, filter, info);
+  if (direct !== null) return direct;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
   if ((sh > 1 || sw > 1) && sh === sw && h % sh === 0 && w % sw === 0) {

@@ -30,6 +30,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
+import { setConvThreads } from "./_wasm_conv.ts";
 
 export { tf };
 
@@ -281,6 +282,8 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
     await tf.ready();
   }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean;
+  // The direct convolution gradients split their work over as many threads as XNNPACK.
+  setConvThreads(tfwasm.getThreadsCount());
   return { name: "wasm", threads: tfwasm.getThreadsCount(), simd, native: null, kernelsPatched };
 }
 
