@@ -31,6 +31,7 @@ const KERNELS: { wat: string; out: string; name: string; variants?: boolean }[] 
     name: "CONV_WASM",
     variants: true,
   },
+  { wat: "engine/_wasm_bn.wat", out: "engine/_simd_bn_bytes.ts", name: "BN_WASM", variants: true },
 ];
 
 /** The shared-memory import every variant kernel declares (rewritten for the unshared build). */

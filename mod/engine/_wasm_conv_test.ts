@@ -143,7 +143,7 @@ Deno.test({
     // Threads keep the process alive (and `deno test` runs one thread): checked in a child.
     const url = (f: string): string => new URL(f, import.meta.url).href;
     const code = `import { initBackend, tf } from "${url("./backend.ts")}";
-      import { convThreadsInUse } from "${url("./_wasm_conv.ts")}";
+      import { heapThreadsInUse } from "${url("./_wasm_heap.ts")}";
       const info = await initBackend({ backend: "wasm", threads: 2, quiet: true });
       const cases = [[2, 10, 12, 32, 64, 3, 2], [2, 16, 16, 1, 32, 3, 1], [3, 8, 9, 64, 64, 3, 1],
         [2, 8, 8, 128, 256, 1, 2]];
@@ -169,7 +169,7 @@ Deno.test({
         }
       }
       await tf.setBackend("wasm");
-      console.log(JSON.stringify({ threads: info.threads, conv: convThreadsInUse(), errors }));
+      console.log(JSON.stringify({ threads: info.threads, conv: heapThreadsInUse(), errors }));
       Deno.exit(0);`;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["eval", "--quiet", code],

@@ -14,6 +14,7 @@
  * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
+ * | `Identity` | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
  * backend in `_wasm_kernels_test.ts`.
@@ -30,6 +31,7 @@ type KernelConfig = tf.KernelConfig;
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  incRef(dataId: unknown): void;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: unknown, force?: boolean): boolean;
 }
@@ -583,6 +585,21 @@ function registerFusedGradients(): string[] {
   return ["Prelu (gradient)", "Mean (gradient)"];
 }
 
+// --- identity ----------------------------------------------------------------------------------
+
+/**
+ * `tf.clone` without a copy: tensors are immutable and every wasm kernel writes only to outputs
+ * it allocates, so the clone can share the data (as Reshape does). tfjs clones each tensor it
+ * saves for backward (every conv input, every BatchNormalization input): a copy of the whole
+ * activation each time, in time and heap, with the stock kernel.
+ */
+function identity(args: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
+  const { inputs: { x }, backend } = args;
+  if (x.dtype === "string") return run(backend, "Identity", { x });
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+}
+
 // --- registration --------------------------------------------------------------------------------
 
 const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
@@ -592,6 +609,7 @@ const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
   Sum: reduceKernel("Sum"),
   Mean: reduceKernel("Mean"),
   MaxPoolGrad: maxPoolGrad as unknown as KernelConfig["kernelFunc"],
+  Identity: identity as unknown as KernelConfig["kernelFunc"],
 };
 
 /**

@@ -312,3 +312,21 @@ Deno.test("one training step with Dropout runs on wasm and keeps the tensor coun
   tf.dispose([xs, ys]);
   model.dispose();
 });
+
+Deno.test("Identity on wasm shares the data instead of copying it (clones outlive originals)", async () => {
+  await tf.setBackend("wasm");
+  const a = tf.tensor2d([[1, 2], [3, 4]]);
+  const bytes = tf.memory().numBytes;
+  const b = tf.clone(a);
+  const c = tf.engine().runKernel("Identity", { x: b }) as tf.Tensor;
+  assertEquals(tf.memory().numBytes, bytes + 2 * 16); // tfjs counts per tensor
+  a.dispose();
+  b.dispose();
+  assertEquals(Array.from(await c.data()), [1, 2, 3, 4]);
+  assertEquals(c.shape, [2, 2]);
+  c.dispose();
+  const s = tf.tensor1d(["x", "y"], "string");
+  const t = tf.clone(s);
+  assertEquals(await t.data<"string">(), ["x", "y"]);
+  tf.dispose([s, t]);
+});

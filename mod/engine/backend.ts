@@ -30,7 +30,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
-import { setConvThreads } from "./_wasm_conv.ts";
+import { setHeapThreads } from "./_wasm_heap.ts";
+import { registerWasmFusedKernels, wasmFusedBatchNorm } from "./_wasm_fused.ts";
+import { registerFusedBatchNorm } from "./fused.ts";
 
 export { tf };
 
@@ -243,6 +245,9 @@ function defaultThreads(): number {
 async function initWasm(threadsOption: number | undefined): Promise<BackendInfo> {
   const threads = Math.max(1, Math.floor(threadsOption ?? defaultThreads()));
   const kernelsPatched = registerWasmKernels();
+  registerWasmFusedKernels();
+  registerFusedBatchNorm("wasm", wasmFusedBatchNorm);
+  kernelsPatched.push("MgcFusedBatchNorm", "MgcFusedBatchNormGrad");
   if (tf.findBackend("wasm") === null || tf.getBackend() !== "wasm") {
     const dir = wasmBinaryDir();
     tf.env().set("WASM_HAS_SIMD_SUPPORT", true);
@@ -282,8 +287,8 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
     await tf.ready();
   }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean;
-  // The direct convolution gradients split their work over as many threads as XNNPACK.
-  setConvThreads(tfwasm.getThreadsCount());
+  // The kernels on the wasm heap split their work over as many threads as XNNPACK.
+  setHeapThreads(tfwasm.getThreadsCount());
   return { name: "wasm", threads: tfwasm.getThreadsCount(), simd, native: null, kernelsPatched };
 }
 

@@ -30,3 +30,4 @@ export * from "./evaluate.ts";
 export * from "./interrupt.ts";
 export * from "./flops.ts";
 export * from "./latency.ts";
+export * from "./fused.ts";

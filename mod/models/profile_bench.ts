@@ -78,8 +78,8 @@ interface ActiveProfile {
  * ```ts
  * import { initBackend } from "../engine/backend.ts";
  * import { profileTrainStep } from "./profile_bench.ts";
- * await initBackend({ backend: "cpu", quiet: true });
- * const p = await profileTrainStep({ model: "Efficient_VGG", batch: 1 });
+ * await initBackend({ backend: "wasm", threads: 1, quiet: true });
+ * const p = await profileTrainStep({ model: "Efficient_VGG", batch: 2 });
  * console.log(p.kernels[0]); // the slowest kernel of the step
  * ```
  */

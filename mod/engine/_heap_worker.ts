@@ -1,13 +1,24 @@
 /**
- * A worker of `_conv_threads.ts`: instantiates the convolution kernels on tfjs's shared wasm
+ * A worker of `_heap_threads.ts`: instantiates the kernel modules on tfjs's shared wasm
  * memory, then runs the jobs written to its control slot until told to stop.
  *
  * @module
  */
-import { ARGS, DONE, ERROR, FN, FNS, NARGS, READY, SEQ, SLOT } from "./_conv_threads.ts";
+import {
+  ARGS,
+  DONE,
+  ERROR,
+  FN,
+  FNS,
+  instantiateAll,
+  NARGS,
+  READY,
+  SEQ,
+  SLOT,
+} from "./_heap_threads.ts";
 
 interface Start {
-  module: WebAssembly.Module;
+  modules: WebAssembly.Module[];
   memory: WebAssembly.Memory;
   ctl: SharedArrayBuffer;
   slot: number;
@@ -20,12 +31,8 @@ const scope = globalThis as unknown as {
 
 scope.onmessage = (ev: MessageEvent<Start>): void => {
   scope.onmessage = null;
-  const { module, memory, ctl, slot } = ev.data;
-  const exports = new WebAssembly.Instance(module, { env: { memory } })
-    .exports as unknown as Record<
-      string,
-      (...args: number[]) => void
-    >;
+  const { modules, memory, ctl, slot } = ev.data;
+  const exports = instantiateAll(modules, memory);
   const c = new Int32Array(ctl);
   const base = slot * SLOT;
   Atomics.store(c, base + READY, 1);
@@ -38,7 +45,7 @@ scope.onmessage = (ev: MessageEvent<Start>): void => {
     const fn = FNS[c[base + FN]!];
     if (fn === "stop" || fn === undefined) break;
     try {
-      exports[fn]!(...Array.from(c.subarray(base + ARGS, base + ARGS + c[base + NARGS]!)));
+      exports[fn](...Array.from(c.subarray(base + ARGS, base + ARGS + c[base + NARGS]!)));
     } catch {
       Atomics.store(c, base + ERROR, 1);
     }

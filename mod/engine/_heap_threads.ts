@@ -1,13 +1,13 @@
 /**
- * Worker threads for the direct convolution kernels (`_wasm_conv.ts`): each worker instantiates
- * the same kernel module on tfjs's shared wasm memory and waits, blocked in `Atomics.wait`, on
- * its slot of a shared control array; the calling thread writes a job (function and integer
+ * Worker threads for the WebAssembly kernels that run on tfjs's heap (`_wasm_heap.ts`): each
+ * worker instantiates the same kernel modules on tfjs's shared wasm memory and waits, blocked in
+ * `Atomics.wait`, on its slot of a shared control array; the calling thread writes a job (function and integer
  * arguments), wakes the worker, computes its own share, then waits for the worker to finish.
  * Jobs are synchronous from tfjs's point of view, as its kernels must be.
  *
  * Used only with tfjs's threaded build (its heap is a `SharedArrayBuffer`), whose pthread workers
  * already keep the process alive until `shutdownBackend`; these workers stop with
- * {@linkcode ConvThreads.stop}.
+ * {@linkcode HeapThreads.stop}.
  *
  * @module
  */
@@ -16,42 +16,70 @@
 // then replaces `globalThis.Worker` with Node's `worker_threads.Worker`.
 const WebWorker: typeof Worker = globalThis.Worker;
 
+/** Function codes: every export of the kernel modules, and "stop". */
+export const FNS = [
+  "conv_dw",
+  "conv_dx",
+  "bn_sum",
+  "bn_sqdev",
+  "bn_apply",
+  "bn_grad_sums",
+  "bn_grad_apply",
+  "stop",
+] as const;
+
+/** An export of the kernel modules. */
+export type KernelFn = Exclude<(typeof FNS)[number], "stop">;
+
 /** One call of a kernel export with integer arguments. */
-export interface ConvJob {
+export interface HeapJob {
   /** Export name. */
-  fn: "conv_dw" | "conv_dx";
+  fn: KernelFn;
   /** Arguments (byte offsets and sizes). */
   args: number[];
+}
+
+/** The exports of the kernel modules by name. */
+export type KernelExports = Record<KernelFn, (...args: number[]) => void>;
+
+/** Instantiates every module on `memory` and merges their exports. */
+export function instantiateAll(
+  modules: readonly WebAssembly.Module[],
+  memory: WebAssembly.Memory,
+): KernelExports {
+  const out: Record<string, unknown> = {};
+  for (const m of modules) {
+    Object.assign(out, new WebAssembly.Instance(m, { env: { memory } }).exports);
+  }
+  return out as KernelExports;
 }
 
 /** Control slot layout, in Int32 words. */
 export const SLOT = 32;
 /** Slot words: job counter, last finished job, function, argument count, ready, error, args. */
 export const SEQ = 0, DONE = 1, FN = 2, NARGS = 3, READY = 4, ERROR = 5, ARGS = 8;
-/** Function codes. */
-export const FNS = ["conv_dw", "conv_dx", "stop"] as const;
 
 /** A pool of workers sharing tfjs's wasm memory. */
-export class ConvThreads {
+export class HeapThreads {
   readonly #ctl: Int32Array<SharedArrayBuffer>;
   readonly #workers: Worker[] = [];
   #dispatched: number[] = [];
-  #local: ConvJob[] = [];
+  #local: HeapJob[] = [];
   #seq = 0;
-  #exports: Record<string, (...args: number[]) => void> | null = null;
-  readonly #module: WebAssembly.Module;
+  #exports: KernelExports | null = null;
+  readonly #modules: readonly WebAssembly.Module[];
   readonly #memory: WebAssembly.Memory;
 
-  /** Starts `size` workers on `memory` (a shared memory) with `module`. */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, size: number) {
-    this.#module = module;
+  /** Starts `size` workers on `memory` (a shared memory) with `modules`. */
+  constructor(modules: readonly WebAssembly.Module[], memory: WebAssembly.Memory, size: number) {
+    this.#modules = modules;
     this.#memory = memory;
     this.#ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * size));
     for (let i = 0; i < size; i++) {
-      const worker = new WebWorker(new URL("./_conv_worker.ts", import.meta.url).href, {
+      const worker = new WebWorker(new URL("./_heap_worker.ts", import.meta.url).href, {
         type: "module",
       });
-      worker.postMessage({ module, memory, ctl: this.#ctl.buffer, slot: i });
+      worker.postMessage({ modules, memory, ctl: this.#ctl.buffer, slot: i });
       this.#workers.push(worker);
     }
   }
@@ -62,7 +90,7 @@ export class ConvThreads {
   }
 
   /** Hands each job to a ready worker (or keeps it for {@linkcode wait} to run here). */
-  run(jobs: ConvJob[]): void {
+  run(jobs: HeapJob[]): void {
     this.#dispatched = [];
     this.#local = [];
     const c = this.#ctl;
@@ -87,10 +115,8 @@ export class ConvThreads {
   /** Runs the jobs no worker took, then blocks until every dispatched job is done. */
   wait(): void {
     if (this.#local.length > 0) {
-      this.#exports ??= new WebAssembly.Instance(this.#module, {
-        env: { memory: this.#memory },
-      }).exports as unknown as Record<string, (...args: number[]) => void>;
-      for (const j of this.#local) this.#exports[j.fn]!(...j.args);
+      this.#exports ??= instantiateAll(this.#modules, this.#memory);
+      for (const j of this.#local) this.#exports[j.fn](...j.args);
       this.#local = [];
     }
     const c = this.#ctl;
