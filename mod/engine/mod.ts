@@ -31,3 +31,4 @@ export * from "./interrupt.ts";
 export * from "./flops.ts";
 export * from "./latency.ts";
 export * from "./fused.ts";
+export * from "./fold.ts";

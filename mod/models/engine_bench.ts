@@ -7,13 +7,15 @@
  *   gradients, Adam update) on random data at `batch`, after one warm-up step.
  * - `train_gflops:<model>`: 3 × forward FLOPs per sample × samples/s (the usual convention that a
  *   training step costs three forward passes), FLOPs from {@linkcode modelFlops}.
- * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls.
+ * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls,
+ *   with BatchNormalization folded into the convolutions ({@linkcode foldBatchNorm}).
  *
  * @module
  */
 import { initBackend, tf } from "../engine/backend.ts";
 import { buildModel, isModelName, MODEL_NAMES } from "./mod.ts";
 import { modelFlops } from "../engine/flops.ts";
+import { foldBatchNorm } from "../engine/fold.ts";
 
 /** One benchmark figure, in the `deno task bench --json` line format. */
 export interface EngineBenchResult {
@@ -93,7 +95,10 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
     const sps = trainThroughput(model, batch, steps);
     emit(`train_samples_per_s:${m.name}`, sps, "samples/s");
     emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s");
-    emit(`latency_ms:${m.name}`, latencyMs(model, latencyRuns), "ms");
+    // Inference as deployed: BatchNormalization folded into the convolutions.
+    const folded = await foldBatchNorm(model);
+    emit(`latency_ms:${m.name}`, latencyMs(folded, latencyRuns), "ms");
+    folded.dispose();
     model.dispose();
   }
   return results;
