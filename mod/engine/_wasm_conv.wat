@@ -19,8 +19,10 @@
 ;;   only meet the taps kh ≡ i+PT, kw ≡ pw+PL (mod the stride), so each (row, phase) is a stride-1
 ;;   correlation of dy with a sub-filter: no multiplications by inserted zeros. dy is read from a
 ;;   zero-padded copy (made by the caller) so that every tap of every output pixel is in bounds,
-;;   and the filter from a copy transposed to [KH,KW,Co,Ci]. The register tile is 4 output pixels
-;;   (consecutive in the phase) × 8 input channels; threads take disjoint ranges of rows.
+;;   and the filter from a copy packed as [Ci/8, KH, KW, Co, 8] (the 8 input channels of a tile
+;;   contiguous for consecutive output channels: power-of-two strides between them thrashed the
+;;   cache at 256 channels). The register tile is 4 output pixels (consecutive in the phase) × 8
+;;   input channels; threads take disjoint ranges of rows.
 ;;
 ;; `f32x4.relaxed_madd` is a fused multiply-add where the hardware has one; `scripts/build_wasm.ts`
 ;; also assembles a variant with `f32x4.add (f32x4.mul a b) c` for runtimes without relaxed SIMD,
@@ -105,6 +107,87 @@
     (v128.store offset=16 (local.get $pdw1) (local.get $a11))
     (v128.store offset=32 (local.get $pdw1) (local.get $a12))
     (v128.store offset=48 (local.get $pdw1) (local.get $a13)))
+
+  ;; dW tile of 6 input channels × 8 output channels (12 accumulators): as $dw2x16, with fewer
+  ;; loads per multiply-add (2 dy vectors and 6 splats per 12).
+  (func $dw6x8
+    (param $px i32) (param $pdy i32) (param $pdw i32) (param $nrows i32) (param $ncols i32)
+    (param $xrs i32) (param $drs i32) (param $xcs i32) (param $dcs i32) (param $dwrs i32)
+    (local $a00 v128)    (local $a01 v128)
+    (local $a10 v128)    (local $a11 v128)
+    (local $a20 v128)    (local $a21 v128)
+    (local $a30 v128)    (local $a31 v128)
+    (local $a40 v128)    (local $a41 v128)
+    (local $a50 v128)    (local $a51 v128)
+    (local $s v128) (local $d0 v128) (local $d1 v128)
+    (local $p i32) (local $q i32) (local $n i32) (local $w i32)
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 0))))
+    (local.set $a00 (v128.load (local.get $w)))
+    (local.set $a01 (v128.load offset=16 (local.get $w)))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 1))))
+    (local.set $a10 (v128.load (local.get $w)))
+    (local.set $a11 (v128.load offset=16 (local.get $w)))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 2))))
+    (local.set $a20 (v128.load (local.get $w)))
+    (local.set $a21 (v128.load offset=16 (local.get $w)))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 3))))
+    (local.set $a30 (v128.load (local.get $w)))
+    (local.set $a31 (v128.load offset=16 (local.get $w)))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 4))))
+    (local.set $a40 (v128.load (local.get $w)))
+    (local.set $a41 (v128.load offset=16 (local.get $w)))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 5))))
+    (local.set $a50 (v128.load (local.get $w)))
+    (local.set $a51 (v128.load offset=16 (local.get $w)))
+    (loop $rows
+      (local.set $p (local.get $px))
+      (local.set $q (local.get $pdy))
+      (local.set $n (local.get $ncols))
+      (loop $cols
+        (local.set $d0 (v128.load (local.get $q)))
+        (local.set $d1 (v128.load offset=16 (local.get $q)))
+        (local.set $s (v128.load32_splat offset=0 (local.get $p)))
+        (local.set $a00 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a00)))
+        (local.set $a01 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a01)))
+        (local.set $s (v128.load32_splat offset=4 (local.get $p)))
+        (local.set $a10 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a10)))
+        (local.set $a11 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a11)))
+        (local.set $s (v128.load32_splat offset=8 (local.get $p)))
+        (local.set $a20 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a20)))
+        (local.set $a21 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a21)))
+        (local.set $s (v128.load32_splat offset=12 (local.get $p)))
+        (local.set $a30 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a30)))
+        (local.set $a31 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a31)))
+        (local.set $s (v128.load32_splat offset=16 (local.get $p)))
+        (local.set $a40 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a40)))
+        (local.set $a41 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a41)))
+        (local.set $s (v128.load32_splat offset=20 (local.get $p)))
+        (local.set $a50 (f32x4.relaxed_madd (local.get $s) (local.get $d0) (local.get $a50)))
+        (local.set $a51 (f32x4.relaxed_madd (local.get $s) (local.get $d1) (local.get $a51)))
+        (local.set $p (i32.add (local.get $p) (local.get $xcs)))
+        (local.set $q (i32.add (local.get $q) (local.get $dcs)))
+        (br_if $cols (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.set $px (i32.add (local.get $px) (local.get $xrs)))
+      (local.set $pdy (i32.add (local.get $pdy) (local.get $drs)))
+      (br_if $rows (local.tee $nrows (i32.sub (local.get $nrows) (i32.const 1)))))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 0))))
+    (v128.store (local.get $w) (local.get $a00))
+    (v128.store offset=16 (local.get $w) (local.get $a01))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 1))))
+    (v128.store (local.get $w) (local.get $a10))
+    (v128.store offset=16 (local.get $w) (local.get $a11))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 2))))
+    (v128.store (local.get $w) (local.get $a20))
+    (v128.store offset=16 (local.get $w) (local.get $a21))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 3))))
+    (v128.store (local.get $w) (local.get $a30))
+    (v128.store offset=16 (local.get $w) (local.get $a31))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 4))))
+    (v128.store (local.get $w) (local.get $a40))
+    (v128.store offset=16 (local.get $w) (local.get $a41))
+    (local.set $w (i32.add (local.get $pdw) (i32.mul (local.get $dwrs) (i32.const 5))))
+    (v128.store (local.get $w) (local.get $a50))
+    (v128.store offset=16 (local.get $w) (local.get $a51)))
 
   ;; The same with one input channel (odd Ci).
   (func $dw1x16
@@ -205,6 +288,21 @@
                     (local.set $pdwci (i32.add (local.get $dwtap)
                       (i32.shl (i32.mul (local.get $ci) (local.get $Co)) (i32.const 2))))
                     (local.set $co (local.get $co0))
+                    (if (i32.le_s (i32.add (local.get $ci) (i32.const 6)) (local.get $ci1))
+                      (then
+                        (loop $coLoop6
+                          (call $dw6x8 (local.get $pxci)
+                            (i32.add (local.get $dyrow) (i32.shl (local.get $co) (i32.const 2)))
+                            (i32.add (local.get $pdwci) (i32.shl (local.get $co) (i32.const 2)))
+                            (i32.sub (local.get $yb) (local.get $ya))
+                            (i32.sub (local.get $xb) (local.get $xa))
+                            (local.get $xrs) (local.get $drs) (local.get $xcs) (local.get $dcs)
+                            (local.get $dcs))
+                          (br_if $coLoop6 (i32.lt_s
+                            (local.tee $co (i32.add (local.get $co) (i32.const 8)))
+                            (local.get $co1))))
+                        (local.set $ci (i32.add (local.get $ci) (i32.const 6)))
+                        (br $ciLoop)))
                     (if (i32.le_s (i32.add (local.get $ci) (i32.const 2)) (local.get $ci1))
                       (then
                         (loop $coLoop
@@ -302,7 +400,7 @@
     (v128.store offset=16 (local.get $out) (local.get $a31)))
 
   ;; Writes rows [r0, r1) of dX (row index b·H + i) from the padded dy `dyp` [B,Hp,Wp,Co] (dy
-  ;; pixel (y, x) at (y + PTOP, x + PLEFT)) and the transposed filter `wt` [KH,KW,Co,Ci].
+  ;; pixel (y, x) at (y + PTOP, x + PLEFT)) and the packed filter `wt` [Ci/8,KH,KW,Co,8].
   ;; `taps`: scratch for KH·KW (dy offset, filter offset) pairs. Ci must be a multiple of 8; Wp
   ;; must leave 3 columns of zeros after the last pixel any tile reads.
   (func (export "conv_dx")
@@ -315,8 +413,8 @@
     (local $img i32) (local $dcs i32) (local $wrs i32) (local $ostride i32) (local $orow i32)
     (local $pdy i32) (local $yoff i32) (local $n i32)
     (local.set $dcs (i32.shl (local.get $Co) (i32.const 2)))
-    (local.set $wrs (i32.shl (local.get $Ci) (i32.const 2)))
-    (local.set $ostride (i32.mul (local.get $SW) (local.get $wrs)))
+    (local.set $wrs (i32.const 32))
+    (local.set $ostride (i32.mul (local.get $SW) (i32.shl (local.get $Ci) (i32.const 2))))
     (local.set $r (local.get $r0))
     (block $end
       (br_if $end (i32.ge_s (local.get $r) (local.get $r1)))
@@ -328,7 +426,7 @@
           (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $Hp)) (local.get $Wp))
             (local.get $dcs))))
         (local.set $orow (i32.add (local.get $dx)
-          (i32.mul (i32.mul (local.get $r) (local.get $W)) (local.get $wrs))))
+          (i32.shl (i32.mul (i32.mul (local.get $r) (local.get $W)) (local.get $Ci)) (i32.const 2))))
         (local.set $pw (i32.const 0))
         (loop $phase
           (local.set $count (call $cdiv (i32.sub (local.get $W) (local.get $pw)) (local.get $SW)))
@@ -351,9 +449,9 @@
                     (i32.store (local.get $n) (i32.add (local.get $yoff) (i32.mul
                       (i32.add (i32.div_s (local.get $t) (local.get $SW)) (local.get $PLEFT))
                       (local.get $dcs))))
-                    (i32.store offset=4 (local.get $n) (i32.mul (i32.mul
+                    (i32.store offset=4 (local.get $n) (i32.shl (i32.mul
                       (i32.add (i32.mul (local.get $kh) (local.get $KW)) (local.get $kw))
-                      (local.get $Co)) (local.get $wrs)))
+                      (local.get $Co)) (i32.const 5)))
                     (local.set $nt (i32.add (local.get $nt) (i32.const 1)))))
                   (br_if $lkw (i32.lt_s (local.tee $kw (i32.add (local.get $kw) (i32.const 1)))
                     (local.get $KW))))))
@@ -365,12 +463,14 @@
               (loop $lv
                 (call $dx4x8 (local.get $taps) (local.get $nt)
                   (i32.add (local.get $img) (i32.mul (local.get $v) (local.get $dcs)))
-                  (i32.add (local.get $wt) (i32.shl (local.get $ci) (i32.const 2)))
+                  ;; the packed filter of input channels [ci, ci + 8): (ci/8)·KH·KW·Co·32 bytes in
+                  (i32.add (local.get $wt) (i32.shl (i32.mul (i32.mul (local.get $ci)
+                    (i32.mul (local.get $KH) (local.get $KW))) (local.get $Co)) (i32.const 2)))
                   (local.get $Co) (local.get $dcs) (local.get $wrs)
                   ;; dx at (r, pw + SW·v, ci)
                   (i32.add (i32.add (local.get $orow)
-                    (i32.mul (i32.add (local.get $pw) (i32.mul (local.get $SW) (local.get $v)))
-                      (local.get $wrs)))
+                    (i32.shl (i32.mul (i32.add (local.get $pw) (i32.mul (local.get $SW) (local.get $v)))
+                      (local.get $Ci)) (i32.const 2)))
                     (i32.shl (local.get $ci) (i32.const 2)))
                   (local.get $ostride)
                   (i32.sub (local.get $count) (local.get $v)))

@@ -1,5 +1,10 @@
 import { initBackend, tf } from "./backend.ts";
-import { directBackpropFilter, directBackpropInput, type HeapBackend } from "./_wasm_conv.ts";
+import {
+  directBackpropFilter,
+  directBackpropInput,
+  directConv2D,
+  type HeapBackend,
+} from "./_wasm_conv.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -134,6 +139,64 @@ Deno.test("direct conv gradients: shapes they do not take fall back (and still m
   // Co not a multiple of 16: the XNNPACK-based filter gradient; Ci = 3: its input gradient.
   const direct = await compare({ b: 1, h: 6, w: 6, ci: 3, co: 12, k: 3, s: 1, pad: "same" }, 7);
   assertEquals(direct, [false, false]);
+});
+
+/** Forward conv (plain, and fused with bias + ReLU) on `backend`. */
+async function forward(backend: "cpu" | "wasm", c: Case, seed: number): Promise<{
+  y: Float32Array;
+  fused: Float32Array;
+  direct: boolean;
+}> {
+  await tf.setBackend(backend);
+  const rng = new Rng(seed);
+  const xShape = [c.b, c.h, c.w, c.ci] as [number, number, number, number];
+  const fShape = [c.k, c.k, c.ci, c.co] as [number, number, number, number];
+  const x = randn(rng, xShape) as tf.Tensor4D, f = randn(rng, fShape) as tf.Tensor4D;
+  const bias = randn(rng, [c.co]);
+  const y = tf.conv2d(x, f, c.s, c.pad);
+  const fused = tf.fused.conv2d({
+    x,
+    filter: f,
+    strides: c.s,
+    pad: c.pad,
+    bias,
+    activation: "relu",
+  });
+  let direct = false;
+  if (backend === "wasm") {
+    const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.s, 1, c.pad);
+    const d = directConv2D(tf.backend() as unknown as HeapBackend, x, f, info);
+    direct = d !== null;
+    if (d) (tf.backend() as unknown as HeapBackend).disposeData(d.dataId);
+  }
+  const out = {
+    y: (await y.data()) as Float32Array,
+    fused: (await fused.data()) as Float32Array,
+    direct,
+  };
+  tf.dispose([x, f, bias, y, fused]);
+  return out;
+}
+
+Deno.test("direct forward conv matches cpu for every convolution of the four models", async () => {
+  let seed = 300;
+  const cases: Case[] = MODEL_CONVS.map(([ci, co, k, s]) => {
+    const size = ci >= 128 ? 4 : ci >= 32 ? 8 : 12;
+    return { b: 2, h: size, w: size + 2, ci, co, k, s, pad: "same" };
+  });
+  cases.push({ b: 2, h: 7, w: 9, ci: 8, co: 16, k: 3, s: 1, pad: "valid" });
+  cases.push({ b: 1, h: 6, w: 5, ci: 16, co: 24, k: 5, s: 1, pad: "same" });
+  for (const c of cases) {
+    const want = await forward("cpu", c, seed);
+    const got = await forward("wasm", c, seed++);
+    const label = JSON.stringify(c);
+    for (const k of ["y", "fused"] as const) {
+      const e = relErr(got[k], want[k]);
+      assert(e <= TOL, `${label}: ${k} relative error ${e}`);
+    }
+    assertEquals(got.direct, c.s === 1 && c.ci >= 8 && c.co % 8 === 0, `${label}: direct`);
+  }
+  await tf.setBackend("wasm");
 });
 
 Deno.test({

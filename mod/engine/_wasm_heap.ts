@@ -23,7 +23,13 @@ import {
   BN_WASM_RELAXED_SHARED_BASE64,
   BN_WASM_RELAXED_UNSHARED_BASE64,
 } from "./_simd_bn_bytes.ts";
-import { type HeapJob, HeapThreads, instantiateAll, type KernelExports } from "./_heap_threads.ts";
+import {
+  type HeapJob,
+  HeapThreads,
+  instantiateAll,
+  type KernelExports,
+  MAX_JOBS,
+} from "./_heap_threads.ts";
 
 export type { HeapJob, KernelExports };
 
@@ -129,23 +135,26 @@ export function heapOffset(backend: HeapBackend, t: TensorInfo): number {
   return d.memoryOffset;
 }
 
-/** Runs `jobs[0]` here and the others on worker threads (when there are any), then waits. */
+/**
+ * Runs `jobs` (independent: disjoint outputs), here and on the worker threads when there are
+ * any, each job taken by whichever thread is free; returns when all are done.
+ */
 export function runJobs(e: HeapEngine, jobs: HeapJob[]): void {
   if (e.threads === null || jobs.length === 1) {
     for (const j of jobs) e.exports[j.fn](...j.args);
     return;
   }
-  e.threads.run(jobs.slice(1));
-  try {
-    e.exports[jobs[0]!.fn](...jobs[0]!.args);
-  } finally {
-    e.threads.wait();
+  for (let i = 0; i < jobs.length; i += MAX_JOBS) {
+    e.threads.runAll(jobs.slice(i, i + MAX_JOBS), e.exports);
   }
 }
 
-/** How many parts a job can be split into (threads available). */
-export function parts(e: HeapEngine): number {
-  return e.threads === null ? 1 : e.threads.size + 1;
+/**
+ * How many jobs to split work into: one without threads; with threads, several per thread, so
+ * that a thread the system schedules late leaves its share to the others.
+ */
+export function parts(e: HeapEngine, perThread = 4): number {
+  return e.threads === null ? 1 : perThread * (e.threads.size + 1);
 }
 
 /** Splits [0, n) into at most `k` ranges aligned to `align` (the last takes the rest). */

@@ -14,6 +14,7 @@
  * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
+ * | `Conv2D`, `FusedConv2D` | stride 1, no bias, no activation (the training forward of every conv followed by BatchNormalization), Ci ≥ 8, Co a multiple of 8: the direct kernel of the input gradient with the flipped filter, which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
  * | `Identity` | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
@@ -22,7 +23,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { directBackpropFilter, directBackpropInput, type HeapBackend } from "./_wasm_conv.ts";
+import {
+  directBackpropFilter,
+  directBackpropInput,
+  directConv2D,
+  type HeapBackend,
+} from "./_wasm_conv.ts";
 
 type TensorInfo = tf.TensorInfo;
 type NamedAttrMap = tf.NamedAttrMap;
@@ -585,6 +591,36 @@ function registerFusedGradients(): string[] {
   return ["Prelu (gradient)", "Mean (gradient)"];
 }
 
+/** Forward conv: the direct kernel for stride-1 convolutions without bias or activation. */
+function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
+  return (args) => {
+    const backend = args.backend as unknown as WasmBackend;
+    const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+    const attrs = args.attrs as unknown as Conv2DAttrs & {
+      dilations: [number, number] | number;
+      activation?: string;
+    };
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    const plain = !inputs.bias && !inputs.preluActivationWeights &&
+      (attrs.activation === undefined || attrs.activation === "linear");
+    if (plain && attrs.dataFormat !== "NCHW" && x.dtype === "float32") {
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        attrs.dilations,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        "channelsLast",
+      );
+      const direct = directConv2D(backend as unknown as HeapBackend, x, filter, info);
+      if (direct !== null) return direct;
+    }
+    return run(backend, name, args.inputs as Record<string, TensorInfo>, args.attrs);
+  };
+}
+
 // --- identity ----------------------------------------------------------------------------------
 
 /**
@@ -610,6 +646,8 @@ const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
   Mean: reduceKernel("Mean"),
   MaxPoolGrad: maxPoolGrad as unknown as KernelConfig["kernelFunc"],
   Identity: identity as unknown as KernelConfig["kernelFunc"],
+  Conv2D: conv2D("Conv2D"),
+  FusedConv2D: conv2D("FusedConv2D"),
 };
 
 /**
