@@ -15,7 +15,7 @@
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
  * | `Conv2D`, `FusedConv2D` | stride 1, no bias, no activation (the training forward of every conv followed by BatchNormalization), Ci ≥ 8, Co a multiple of 8: the direct kernel of the input gradient with the flipped filter, which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
- * | `Identity` | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
+ * | `Identity`, `Cast` to the same dtype | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
  * backend in `_wasm_kernels_test.ts`.
@@ -29,70 +29,19 @@ import {
   directConv2D,
   type HeapBackend,
 } from "./_wasm_conv.ts";
-
-type TensorInfo = tf.TensorInfo;
-type NamedAttrMap = tf.NamedAttrMap;
-type KernelConfig = tf.KernelConfig;
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  incRef(dataId: unknown): void;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: unknown, force?: boolean): boolean;
-}
-
-interface Conv2DAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [
-    number,
-    number,
-  ]];
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
-
-const stock = new Map<string, KernelConfig>();
-const setUp = new WeakMap<object, Set<string>>();
-
-/** Runs the stock wasm kernel `name` (or the one registered now when there is no stock one). */
-function run(
-  backend: WasmBackend,
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  attrs: NamedAttrMap = {},
-): TensorInfo {
-  const k = stock.get(name) ?? tf.getKernel(name, "wasm");
-  if (k === undefined) throw new Error(`wasm kernel ${name} missing`);
-  if (k.setupFunc) {
-    let done = setUp.get(backend);
-    if (done === undefined) setUp.set(backend, done = new Set());
-    if (!done.has(name)) {
-      // Stock kernels we replaced were never set up by the engine; those still registered were.
-      if (stock.has(name)) k.setupFunc(backend as unknown as tf.KernelBackend);
-      done.add(name);
-    }
-  }
-  return k.kernelFunc({
-    inputs,
-    attrs,
-    backend: backend as unknown as tf.KernelBackend,
-  }) as TensorInfo;
-}
-
-function free(backend: WasmBackend, ...infos: TensorInfo[]): void {
-  for (const t of infos) backend.disposeData(t.dataId);
-}
-
-function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
-function size(shape: number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+import {
+  type Conv2DAttrs,
+  free,
+  heap,
+  type KernelConfig,
+  type NamedAttrMap,
+  run,
+  size,
+  stock,
+  type TensorInfo,
+  type WasmBackend,
+} from "./_wasm_stock.ts";
+import { maxPoolGrad } from "./_wasm_pool.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -368,99 +317,6 @@ function tile(
   return out;
 }
 
-// --- pooling -------------------------------------------------------------------------------------
-
-/** Routes each dy to the first maximum of its window (cpu semantics), any size/stride/padding. */
-function maxPoolGrad(
-  args: {
-    inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
-    backend: WasmBackend;
-    attrs: NamedAttrMap;
-  },
-): TensorInfo {
-  const { inputs: { dy, input }, backend } = args;
-  const attrs = args.attrs as unknown as {
-    filterSize: [number, number] | number;
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number;
-    dimRoundingMode?: "floor" | "round" | "ceil";
-  };
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const [b, h, w, c] = input.shape;
-  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
-  const { filterHeight: fh, filterWidth: fw } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
-  const out = backend.makeOutput(input.shape, "float32");
-  const x = heap(backend, input), g = heap(backend, dy), dx = heap(backend, out);
-  dx.fill(0);
-  const rowStride = w * c;
-  if (
-    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && h >= 2 * ho &&
-    w >= 2 * wo
-  ) {
-    // The 2×2 stride-2 case of every model here: no bounds checks.
-    for (let n = 0; n < b; n++) {
-      for (let i = 0; i < ho; i++) {
-        const base = (n * h + 2 * i) * rowStride;
-        const gRow = (n * ho + i) * wo * c;
-        for (let j = 0; j < wo; j++) {
-          const p00 = base + 2 * j * c, p01 = p00 + c, p10 = p00 + rowStride, p11 = p10 + c;
-          const gj = gRow + j * c;
-          for (let ch = 0; ch < c; ch++) {
-            let best = p00 + ch, v = x[best];
-            const v01 = x[p01 + ch], v10 = x[p10 + ch], v11 = x[p11 + ch];
-            if (v01 > v) {
-              v = v01;
-              best = p01 + ch;
-            }
-            if (v10 > v) {
-              v = v10;
-              best = p10 + ch;
-            }
-            if (v11 > v) best = p11 + ch;
-            dx[best] += g[gj + ch];
-          }
-        }
-      }
-    }
-    return out;
-  }
-  for (let n = 0; n < b; n++) {
-    for (let i = 0; i < ho; i++) {
-      const r0 = i * sh - top;
-      for (let j = 0; j < wo; j++) {
-        const c0 = j * sw - left;
-        const gj = ((n * ho + i) * wo + j) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let best = -1, v = -Infinity;
-          for (let a = 0; a < fh; a++) {
-            const r = r0 + a;
-            if (r < 0 || r >= h) continue;
-            for (let d = 0; d < fw; d++) {
-              const col = c0 + d;
-              if (col < 0 || col >= w) continue;
-              const p = ((n * h + r) * w + col) * c + ch;
-              if (x[p] > v || best < 0) {
-                v = x[p];
-                best = p;
-              }
-            }
-          }
-          if (best >= 0) dx[best] += g[gj + ch];
-        }
-      }
-    }
-  }
-  return out;
-}
-
 // --- fused gradients -----------------------------------------------------------------------------
 // tfjs computes some gradients as chains of broadcasting element-wise ops (PReLU: Greater, Select,
 // Multiply, ZerosLike, Sum; Mean: Fill + Multiply + RealDiv over the full input), each a pass over
@@ -636,6 +492,17 @@ function identity(args: { inputs: { x: TensorInfo }; backend: WasmBackend }): Te
   return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
 }
 
+/** Cast to the tensor's own dtype (the Multiply gradient casts its saved operands): a share. */
+function cast(
+  args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: NamedAttrMap },
+): TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  if (x.dtype !== "string" && x.dtype === (attrs as unknown as { dtype: string }).dtype) {
+    return identity({ inputs: { x }, backend });
+  }
+  return run(backend, "Cast", { x }, attrs);
+}
+
 // --- registration --------------------------------------------------------------------------------
 
 const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
@@ -646,6 +513,7 @@ const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
   Mean: reduceKernel("Mean"),
   MaxPoolGrad: maxPoolGrad as unknown as KernelConfig["kernelFunc"],
   Identity: identity as unknown as KernelConfig["kernelFunc"],
+  Cast: cast as unknown as KernelConfig["kernelFunc"],
   Conv2D: conv2D("Conv2D"),
   FusedConv2D: conv2D("FusedConv2D"),
 };

@@ -330,3 +330,15 @@ Deno.test("Identity on wasm shares the data instead of copying it (clones outliv
   assertEquals(await t.data<"string">(), ["x", "y"]);
   tf.dispose([s, t]);
 });
+
+Deno.test("Cast on wasm: to the same dtype shares, to another converts (stock kernel)", async () => {
+  await tf.setBackend("wasm");
+  const a = tf.tensor1d([1.5, -2.25, 3]);
+  const same = tf.cast(a, "float32");
+  const int = tf.cast(a, "int32");
+  a.dispose();
+  assertEquals(Array.from(await same.data()), [1.5, -2.25, 3]);
+  assertEquals(Array.from(await int.data()), [1, -2, 3]);
+  assertEquals([same.dtype, int.dtype], ["float32", "int32"]);
+  tf.dispose([same, int]);
+});

@@ -144,7 +144,9 @@ function findChains(json: ModelJson, model: tf.LayersModel): Chain[] {
     let activation: FoldedActivation = "linear";
     if (act?.class_name === "Activation" && act.config.activation === "relu") {
       activation = "relu";
-    } else if (act?.class_name === "ReLU" && act.config.max_value == null) {
+    } else if (
+      act?.class_name === "ReLU" && (act.config.max_value ?? null) === null
+    ) {
       activation = "relu";
     } else if (act?.class_name === "PReLU") {
       const alpha = model.getLayer(act.name).getWeights()[0];
