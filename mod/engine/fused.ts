@@ -4,8 +4,11 @@
  * gradients of the pair in one backward pass ({@linkcode registerFusedBatchNorm}); while the
  * active backend has such kernels, every `BatchNormalization` layer called with
  * `training: true` on a 4-D NHWC input runs through them (composition of tfjs ops otherwise, and
- * always in inference), with Keras's moving-average semantics: the moving variance is updated
- * with the Bessel-corrected batch variance, as `FusedBatchNormV3` does.
+ * always in inference), with Keras's moving-average semantics: Keras 3's BatchNormalization
+ * (`ops.moments`) and tf.keras 2's fused path (which removes the Bessel correction of
+ * `FusedBatchNormV3` before the update) both move the statistics towards the **biased** batch
+ * variance, as stock tfjs does; the kernels return the Bessel-corrected variance (what
+ * TensorFlow's fused op gives), which the layer rescales by (m − 1)/m, m = N·H·W.
  *
  * When the layer's only consumer is a ReLU `Activation` or a per-channel `PReLU` layer, the
  * activation is fused too: the BatchNormalization call returns the activated tensor, and the
@@ -209,13 +212,15 @@ function fusedCall(
     };
   });
   const y = (op as (...t: tf.Tensor[]) => tf.Tensor)(...inputs);
-  // Keras: moving = moving · momentum + batch · (1 − momentum), Bessel-corrected variance.
+  // Keras: moving = moving · momentum + batch · (1 − momentum), with the biased variance.
   const decay = 1 - bn.momentum;
-  for (const [v, value] of [[bn.movingMean, mean!], [bn.movingVariance, variance!]] as const) {
+  const m = x.shape[0] * x.shape[1] * x.shape[2];
+  const biased = tf.mul(variance!, m > 1 ? (m - 1) / m : 1);
+  for (const [v, value] of [[bn.movingMean, mean!], [bn.movingVariance, biased]] as const) {
     const old = v.read();
     v.write(tf.sub(old, tf.mul(tf.sub(old, value as tf.Tensor), decay)));
-    (value as tf.Tensor).dispose();
   }
+  tf.dispose([mean!, variance!]);
   if (act && next) activated.set(y, next);
   void layer;
   return y;
