@@ -7,11 +7,14 @@
  *   gradients, Adam update) on random data at `batch`, after one warm-up step.
  * - `train_gflops:<model>`: 3 × forward FLOPs per sample × samples/s (the usual convention that a
  *   training step costs three forward passes), FLOPs from {@linkcode modelFlops}.
+ * - `train_cpu_ms_per_sample:<model>`: the process's CPU time (all threads) per training sample
+ *   over the same steps: steadier than samples/s on a machine other programs load.
  * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls,
  *   with BatchNormalization folded into the convolutions ({@linkcode foldBatchNorm}).
  *
  * @module
  */
+import process from "node:process";
 import { initBackend, tf } from "../engine/backend.ts";
 import { buildModel, isModelName, MODEL_NAMES } from "./mod.ts";
 import { modelFlops } from "../engine/flops.ts";
@@ -19,11 +22,14 @@ import { foldBatchNorm } from "../engine/fold.ts";
 
 /** One benchmark figure, in the `deno task bench --json` line format. */
 export interface EngineBenchResult {
-  /** `train_samples_per_s:<model>`, `train_gflops:<model>` or `latency_ms:<model>`. */
+  /**
+   * `train_samples_per_s:<model>`, `train_gflops:<model>`, `train_cpu_ms_per_sample:<model>` or
+   * `latency_ms:<model>`.
+   */
   name: string;
   /** The figure. */
   value: number;
-  /** "samples/s", "GFLOP/s" or "ms". */
+  /** "samples/s", "GFLOP/s", "ms" or "ms/sample". */
   unit: string;
   /** `tf.getBackend()` during the measurement. */
   backend: string;
@@ -47,7 +53,10 @@ export interface BenchEngineOptions {
   models?: string[];
   /** Extra models (builders) to run after the built-in ones. */
   custom?: BenchModel[];
-  /** Training batch size (default 16: a micro-batch that fits the 4 GB wasm heap for every model). */
+  /**
+   * Training batch size (default 48, the recipes' batch: with fused BatchNormalization every
+   * model trains on whole batches of 48 within the 4 GB wasm heap).
+   */
   batch?: number;
   /** Timed training steps per model (default 3). */
   steps?: number;
@@ -71,7 +80,7 @@ export interface BenchEngineOptions {
  */
 export async function benchEngine(options: BenchEngineOptions = {}): Promise<EngineBenchResult[]> {
   const info = await initBackend({ quiet: true, ...options.backend });
-  const batch = options.batch ?? 16;
+  const batch = options.batch ?? 48;
   const steps = options.steps ?? 3;
   const latencyRuns = options.latencyRuns ?? 100;
   const names = options.models ?? [...MODEL_NAMES];
@@ -92,9 +101,10 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   for (const m of todo) {
     const model = m.build();
     const flops = m.flops ?? modelFlops(model).total;
-    const sps = trainThroughput(model, batch, steps);
+    const { samplesPerS: sps, cpuMsPerSample } = trainThroughput(model, batch, steps);
     emit(`train_samples_per_s:${m.name}`, sps, "samples/s");
     emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s");
+    emit(`train_cpu_ms_per_sample:${m.name}`, cpuMsPerSample, "ms/sample");
     // Inference as deployed: BatchNormalization folded into the convolutions.
     const folded = await foldBatchNorm(model);
     emit(`latency_ms:${m.name}`, latencyMs(folded, latencyRuns), "ms");
@@ -108,8 +118,15 @@ function inputShape(model: tf.LayersModel): number[] {
   return (model.inputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
 }
 
-/** Samples/s of Adam training steps on random data (one warm-up step, then `steps` timed). */
-function trainThroughput(model: tf.LayersModel, batch: number, steps: number): number {
+/**
+ * Samples/s and process CPU ms per sample of Adam training steps on random data (one warm-up
+ * step, then `steps` timed).
+ */
+function trainThroughput(
+  model: tf.LayersModel,
+  batch: number,
+  steps: number,
+): { samplesPerS: number; cpuMsPerSample: number } {
   const shape = inputShape(model);
   const classes = (model.outputs[0].shape as number[])[1];
   const optimizer = tf.train.adam(1e-3);
@@ -127,11 +144,16 @@ function trainThroughput(model: tf.LayersModel, batch: number, steps: number): n
   };
   step();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) step();
+  const cpu = process.cpuUsage(c0);
   const seconds = (performance.now() - t0) / 1000;
   tf.dispose([xs, ys]);
   optimizer.dispose();
-  return (batch * steps) / seconds;
+  return {
+    samplesPerS: (batch * steps) / seconds,
+    cpuMsPerSample: (cpu.user + cpu.system) / 1000 / (batch * steps),
+  };
 }
 
 /** Median batch-1 inference latency in ms (10 warm-up calls). */
