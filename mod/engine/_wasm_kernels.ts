@@ -9,11 +9,13 @@
  *
  * | kernel | computed as |
  * |---|---|
- * | `Conv2DBackpropFilter` | forward conv of x transposed to [Ci,H,W,B] with dy transposed to [Ho,Wo,B,Co] as the filter, dilation = stride |
- * | `Conv2DBackpropInput` | forward conv of dy (zero-dilated when strided) with the filter flipped and transposed to [kh,kw,Co,Ci] |
+ * | `Conv2DBackpropFilter` | direct WebAssembly SIMD kernel over NHWC (`_wasm_conv.ts`) when Co is a multiple of 16; else a forward conv of x transposed to [Ci,H,W,B] with dy transposed to [Ho,Wo,B,Co] as the filter, dilation = stride |
+ * | `Conv2DBackpropInput` | direct WebAssembly SIMD kernel over NHWC (`_wasm_conv.ts`) when Ci is a multiple of 8; else a forward conv of dy (zero-dilated when strided) with the filter flipped and transposed to [kh,kw,Co,Ci] |
  * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
+ * | `Conv2D`, `FusedConv2D` | stride 1, no bias, no activation (the training forward of every conv followed by BatchNormalization), Ci ≥ 8, Co a multiple of 8: the direct kernel of the input gradient with the flipped filter, which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
+ * | `Identity`, `Cast` to the same dtype | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
  * backend in `_wasm_kernels_test.ts`.
@@ -21,69 +23,25 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-
-type TensorInfo = tf.TensorInfo;
-type NamedAttrMap = tf.NamedAttrMap;
-type KernelConfig = tf.KernelConfig;
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: unknown, force?: boolean): boolean;
-}
-
-interface Conv2DAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [
-    number,
-    number,
-  ]];
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
-
-const stock = new Map<string, KernelConfig>();
-const setUp = new WeakMap<object, Set<string>>();
-
-/** Runs the stock wasm kernel `name` (or the one registered now when there is no stock one). */
-function run(
-  backend: WasmBackend,
-  name: string,
-  inputs: Record<string, TensorInfo>,
-  attrs: NamedAttrMap = {},
-): TensorInfo {
-  const k = stock.get(name) ?? tf.getKernel(name, "wasm");
-  if (k === undefined) throw new Error(`wasm kernel ${name} missing`);
-  if (k.setupFunc) {
-    let done = setUp.get(backend);
-    if (done === undefined) setUp.set(backend, done = new Set());
-    if (!done.has(name)) {
-      // Stock kernels we replaced were never set up by the engine; those still registered were.
-      if (stock.has(name)) k.setupFunc(backend as unknown as tf.KernelBackend);
-      done.add(name);
-    }
-  }
-  return k.kernelFunc({
-    inputs,
-    attrs,
-    backend: backend as unknown as tf.KernelBackend,
-  }) as TensorInfo;
-}
-
-function free(backend: WasmBackend, ...infos: TensorInfo[]): void {
-  for (const t of infos) backend.disposeData(t.dataId);
-}
-
-function heap(backend: WasmBackend, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
-function size(shape: number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+import {
+  directBackpropFilter,
+  directBackpropInput,
+  directConv2D,
+  type HeapBackend,
+} from "./_wasm_conv.ts";
+import {
+  type Conv2DAttrs,
+  free,
+  heap,
+  type KernelConfig,
+  type NamedAttrMap,
+  run,
+  size,
+  stock,
+  type TensorInfo,
+  type WasmBackend,
+} from "./_wasm_stock.ts";
+import { maxPoolGrad } from "./_wasm_pool.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -147,6 +105,8 @@ function conv2DBackpropFilter(
   const attrs = args.attrs as unknown as Conv2DAttrs & { filterShape: number[] };
   if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropFilter: NCHW unsupported");
   const info = convInfo(x.shape, attrs.filterShape, attrs);
+  const direct = directBackpropFilter(backend as unknown as HeapBackend, x, dy, info);
+  if (direct !== null) return direct;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
   const xT = run(backend, "Transpose", { x }, { perm: [3, 1, 2, 0] }); // [Ci, H, W, B]
@@ -176,6 +136,8 @@ function conv2DBackpropInput(
   const attrs = args.attrs as unknown as Conv2DAttrs & { inputShape: number[] };
   if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropInput: NCHW unsupported");
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
+  const direct = directBackpropInput(backend as unknown as HeapBackend, dy, filter, info);
+  if (direct !== null) return direct;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
   if ((sh > 1 || sw > 1) && sh === sw && h % sh === 0 && w % sw === 0) {
@@ -355,99 +317,6 @@ function tile(
   return out;
 }
 
-// --- pooling -------------------------------------------------------------------------------------
-
-/** Routes each dy to the first maximum of its window (cpu semantics), any size/stride/padding. */
-function maxPoolGrad(
-  args: {
-    inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
-    backend: WasmBackend;
-    attrs: NamedAttrMap;
-  },
-): TensorInfo {
-  const { inputs: { dy, input }, backend } = args;
-  const attrs = args.attrs as unknown as {
-    filterSize: [number, number] | number;
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number;
-    dimRoundingMode?: "floor" | "round" | "ceil";
-  };
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const [b, h, w, c] = input.shape;
-  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
-  const { filterHeight: fh, filterWidth: fw } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
-  const out = backend.makeOutput(input.shape, "float32");
-  const x = heap(backend, input), g = heap(backend, dy), dx = heap(backend, out);
-  dx.fill(0);
-  const rowStride = w * c;
-  if (
-    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && h >= 2 * ho &&
-    w >= 2 * wo
-  ) {
-    // The 2×2 stride-2 case of every model here: no bounds checks.
-    for (let n = 0; n < b; n++) {
-      for (let i = 0; i < ho; i++) {
-        const base = (n * h + 2 * i) * rowStride;
-        const gRow = (n * ho + i) * wo * c;
-        for (let j = 0; j < wo; j++) {
-          const p00 = base + 2 * j * c, p01 = p00 + c, p10 = p00 + rowStride, p11 = p10 + c;
-          const gj = gRow + j * c;
-          for (let ch = 0; ch < c; ch++) {
-            let best = p00 + ch, v = x[best];
-            const v01 = x[p01 + ch], v10 = x[p10 + ch], v11 = x[p11 + ch];
-            if (v01 > v) {
-              v = v01;
-              best = p01 + ch;
-            }
-            if (v10 > v) {
-              v = v10;
-              best = p10 + ch;
-            }
-            if (v11 > v) best = p11 + ch;
-            dx[best] += g[gj + ch];
-          }
-        }
-      }
-    }
-    return out;
-  }
-  for (let n = 0; n < b; n++) {
-    for (let i = 0; i < ho; i++) {
-      const r0 = i * sh - top;
-      for (let j = 0; j < wo; j++) {
-        const c0 = j * sw - left;
-        const gj = ((n * ho + i) * wo + j) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let best = -1, v = -Infinity;
-          for (let a = 0; a < fh; a++) {
-            const r = r0 + a;
-            if (r < 0 || r >= h) continue;
-            for (let d = 0; d < fw; d++) {
-              const col = c0 + d;
-              if (col < 0 || col >= w) continue;
-              const p = ((n * h + r) * w + col) * c + ch;
-              if (x[p] > v || best < 0) {
-                v = x[p];
-                best = p;
-              }
-            }
-          }
-          if (best >= 0) dx[best] += g[gj + ch];
-        }
-      }
-    }
-  }
-  return out;
-}
-
 // --- fused gradients -----------------------------------------------------------------------------
 // tfjs computes some gradients as chains of broadcasting element-wise ops (PReLU: Greater, Select,
 // Multiply, ZerosLike, Sum; Mean: Fill + Multiply + RealDiv over the full input), each a pass over
@@ -578,6 +447,62 @@ function registerFusedGradients(): string[] {
   return ["Prelu (gradient)", "Mean (gradient)"];
 }
 
+/** Forward conv: the direct kernel for stride-1 convolutions without bias or activation. */
+function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
+  return (args) => {
+    const backend = args.backend as unknown as WasmBackend;
+    const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+    const attrs = args.attrs as unknown as Conv2DAttrs & {
+      dilations: [number, number] | number;
+      activation?: string;
+    };
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    const plain = !inputs.bias && !inputs.preluActivationWeights &&
+      (attrs.activation === undefined || attrs.activation === "linear");
+    if (plain && attrs.dataFormat !== "NCHW" && x.dtype === "float32") {
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        attrs.dilations,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        "channelsLast",
+      );
+      const direct = directConv2D(backend as unknown as HeapBackend, x, filter, info);
+      if (direct !== null) return direct;
+    }
+    return run(backend, name, args.inputs as Record<string, TensorInfo>, args.attrs);
+  };
+}
+
+// --- identity ----------------------------------------------------------------------------------
+
+/**
+ * `tf.clone` without a copy: tensors are immutable and every wasm kernel writes only to outputs
+ * it allocates, so the clone can share the data (as Reshape does). tfjs clones each tensor it
+ * saves for backward (every conv input, every BatchNormalization input): a copy of the whole
+ * activation each time, in time and heap, with the stock kernel.
+ */
+function identity(args: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
+  const { inputs: { x }, backend } = args;
+  if (x.dtype === "string") return run(backend, "Identity", { x });
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+}
+
+/** Cast to the tensor's own dtype (the Multiply gradient casts its saved operands): a share. */
+function cast(
+  args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: NamedAttrMap },
+): TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  if (x.dtype !== "string" && x.dtype === (attrs as unknown as { dtype: string }).dtype) {
+    return identity({ inputs: { x }, backend });
+  }
+  return run(backend, "Cast", { x }, attrs);
+}
+
 // --- registration --------------------------------------------------------------------------------
 
 const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
@@ -587,6 +512,10 @@ const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
   Sum: reduceKernel("Sum"),
   Mean: reduceKernel("Mean"),
   MaxPoolGrad: maxPoolGrad as unknown as KernelConfig["kernelFunc"],
+  Identity: identity as unknown as KernelConfig["kernelFunc"],
+  Cast: cast as unknown as KernelConfig["kernelFunc"],
+  Conv2D: conv2D("Conv2D"),
+  FusedConv2D: conv2D("FusedConv2D"),
 };
 
 /**

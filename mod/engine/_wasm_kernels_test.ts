@@ -312,3 +312,33 @@ Deno.test("one training step with Dropout runs on wasm and keeps the tensor coun
   tf.dispose([xs, ys]);
   model.dispose();
 });
+
+Deno.test("Identity on wasm shares the data instead of copying it (clones outlive originals)", async () => {
+  await tf.setBackend("wasm");
+  const a = tf.tensor2d([[1, 2], [3, 4]]);
+  const bytes = tf.memory().numBytes;
+  const b = tf.clone(a);
+  const c = tf.engine().runKernel("Identity", { x: b }) as tf.Tensor;
+  assertEquals(tf.memory().numBytes, bytes + 2 * 16); // tfjs counts per tensor
+  a.dispose();
+  b.dispose();
+  assertEquals(Array.from(await c.data()), [1, 2, 3, 4]);
+  assertEquals(c.shape, [2, 2]);
+  c.dispose();
+  const s = tf.tensor1d(["x", "y"], "string");
+  const t = tf.clone(s);
+  assertEquals(await t.data<"string">(), ["x", "y"]);
+  tf.dispose([s, t]);
+});
+
+Deno.test("Cast on wasm: to the same dtype shares, to another converts (stock kernel)", async () => {
+  await tf.setBackend("wasm");
+  const a = tf.tensor1d([1.5, -2.25, 3]);
+  const same = tf.cast(a, "float32");
+  const int = tf.cast(a, "int32");
+  a.dispose();
+  assertEquals(Array.from(await same.data()), [1.5, -2.25, 3]);
+  assertEquals(Array.from(await int.data()), [1, -2, 3]);
+  assertEquals([same.dtype, int.dtype], ["float32", "int32"]);
+  tf.dispose([same, int]);
+});

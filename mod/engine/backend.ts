@@ -22,8 +22,8 @@
  *    `deno test`, "auto" does not try it (tests ask for it by name), so the suite runs the same
  *    with or without it. Installed but failing to load, "auto" says why in one line and goes on;
  * 2. `wasm`: the XNNPACK build of `@tensorflow/tfjs-backend-wasm` with SIMD, its binaries read from
- *    the installed npm package, plus the kernels registered by {@linkcode registerWasmKernels};
- *    optionally multithreaded (see {@linkcode InitBackendOptions.threads});
+ *    the installed npm package, plus the kernels registered by {@linkcode registerWasmKernels}
+ *    and the fused BatchNormalization kernels of `_wasm_fused.ts` (`fused.ts`); optionally multithreaded (see {@linkcode InitBackendOptions.threads});
  * 3. `cpu`: pure JavaScript, for tiny tests only (its conv gradients are naive loops).
  *
  * @module
@@ -41,6 +41,8 @@ import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.t
 import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
 import { nativeFusedBatchNorm, nativePrelu } from "./_native_fused.ts";
 import { installCommand, type NativeVariant, readNativeManifest } from "./native.ts";
+import { setHeapThreads } from "./_wasm_heap.ts";
+import { registerWasmFusedKernels, wasmFusedBatchNorm } from "./_wasm_fused.ts";
 
 export { tf };
 export {
@@ -371,6 +373,9 @@ function defaultThreads(): number {
 async function initWasm(threadsOption: number | undefined): Promise<BackendInfo> {
   const threads = Math.max(1, Math.floor(threadsOption ?? defaultThreads()));
   const kernelsPatched = registerWasmKernels();
+  registerWasmFusedKernels();
+  registerFusedBatchNorm("wasm", wasmFusedBatchNorm);
+  kernelsPatched.push("MgcFusedBatchNorm", "MgcFusedBatchNormGrad");
   if (tf.findBackend("wasm") === null || tf.getBackend() !== "wasm") {
     const dir = wasmBinaryDir();
     tf.env().set("WASM_HAS_SIMD_SUPPORT", true);
@@ -410,6 +415,8 @@ async function initWasm(threadsOption: number | undefined): Promise<BackendInfo>
     await tf.ready();
   }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean;
+  // The kernels on the wasm heap split their work over as many threads as XNNPACK.
+  setHeapThreads(tfwasm.getThreadsCount());
   return {
     name: "wasm",
     threads: tfwasm.getThreadsCount(),

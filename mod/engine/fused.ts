@@ -6,13 +6,16 @@
  * - {@linkcode FusedBatchNormKernels}: training forward/backward (and optionally inference) of
  *   `act(gamma · (x − mean) / √(var + ε) + beta)` on NHWC float32, registered per backend with
  *   {@linkcode registerFusedBatchNorm}. The native TensorFlow backend registers TensorFlow's own
- *   `FusedBatchNormV3` / `FusedBatchNormGradV3` (see `_native_fused.ts`); the wasm backend may
- *   register its kernels the same way.
+ *   `FusedBatchNormV3` / `FusedBatchNormGradV3` (see `_native_fused.ts`); the wasm backend
+ *   registers its WebAssembly SIMD kernels, `wasmFusedBatchNorm` (see `_wasm_fused.ts`).
  * - {@linkcode registerFusedPrelu}: a differentiable PReLU for a backend.
  * - {@linkcode installFusedLayers}: routes `tf.layers` BatchNormalization and PReLU calls through
  *   the kernels of the **active** backend when it has registered some, and through the stock
  *   tfjs code otherwise. Models are built and saved exactly as before (standard LayersModel JSON):
- *   only the computation behind `layer.call` changes.
+ *   only the computation behind `layer.call` changes. In training, when a BatchNormalization
+ *   layer's only consumer is a ReLU (`Activation("relu")` or `ReLU` without a cap) or a
+ *   per-channel `PReLU` layer, the activation is fused too: the BatchNormalization call returns the
+ *   activated tensor and the activation layer passes that very tensor through.
  *
  * Moving statistics follow the stock tfjs layer (and Keras 3's BatchNormalization, which uses
  * `ops.moments`): they are updated with the **biased** batch variance. Kernels return the
@@ -116,10 +119,12 @@ const preluRegistry = new Map<string, FusedPrelu>();
  */
 export function registerFusedBatchNorm(backend: string, kernels: FusedBatchNormKernels): void {
   bnRegistry.set(backend, kernels);
+  installFusedLayers();
 }
 
 /**
- * Removes the kernels of `backend` (its layers go back to the stock tfjs code).
+ * Removes the kernels of `backend` (its layers go back to the stock tfjs code); returns the
+ * kernels that were registered, or null.
  *
  * @example
  * ```ts
@@ -128,8 +133,10 @@ export function registerFusedBatchNorm(backend: string, kernels: FusedBatchNormK
  * fusedKernels("cpu"); // null
  * ```
  */
-export function unregisterFusedBatchNorm(backend: string): void {
+export function unregisterFusedBatchNorm(backend: string): FusedBatchNormKernels | null {
+  const k = bnRegistry.get(backend) ?? null;
   bnRegistry.delete(backend);
+  return k;
 }
 
 /**
@@ -313,6 +320,7 @@ export function fusedBatchNorm(
 interface LayerVar {
   read(): tf.Tensor;
   write(t: tf.Tensor): void;
+  shape: number[];
 }
 
 interface BatchNormLike {
@@ -325,6 +333,7 @@ interface BatchNormLike {
   beta: LayerVar | null;
   movingMean: LayerVar;
   movingVariance: LayerVar;
+  outboundNodes?: { outboundLayer: unknown }[];
 }
 
 type Call = (
@@ -334,6 +343,9 @@ type Call = (
 ) => tf.Tensor | tf.Tensor[];
 
 let installed = false;
+
+/** Tensors a fused training call already activated, mapped to the activation layer that would. */
+const activated = new WeakMap<tf.Tensor, unknown>();
 
 /**
  * Routes every BatchNormalization and PReLU layer (built before or after) through the kernels
@@ -358,7 +370,11 @@ export function installFusedLayers(): void {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (kernels === null || !routable(layer, x)) return stockBn.call(this, inputs, kwargs);
     if (kwargs?.["training"] === true) {
-      return tf.tidy(() => bnTrain(layer, x as tf.Tensor4D, kernels));
+      const next = layer.outboundNodes?.length === 1 ? layer.outboundNodes[0]!.outboundLayer : null;
+      const act = next ? fusable(next, x.shape[3]!) : null;
+      const y = tf.tidy(() => bnTrain(layer, x as tf.Tensor4D, kernels, act));
+      if (act) activated.set(y, next);
+      return y;
     }
     if (!kernels.inference) return stockBn.call(this, inputs, kwargs);
     return tf.tidy(() => bnInfer(layer, x as tf.Tensor4D, kernels.inference!.bind(kernels)));
@@ -366,11 +382,44 @@ export function installFusedLayers(): void {
   const preluProto = Object.getPrototypeOf(tf.layers.prelu({})) as { call: Call };
   const stockPrelu = preluProto.call;
   preluProto.call = function (this: unknown, inputs, kwargs): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (kwargs?.["training"] === true && activated.get(x) === this) return x;
     const fn = preluRegistry.get(tf.getBackend());
     if (!fn) return stockPrelu.call(this, inputs, kwargs);
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     return fn(x, (this as { alpha: LayerVar }).alpha.read());
   };
+  for (const layer of [tf.layers.activation({ activation: "relu" }), tf.layers.reLU({})]) {
+    const proto = Object.getPrototypeOf(layer) as { call: Call };
+    const stock = proto.call;
+    proto.call = function (this: unknown, inputs, kwargs): tf.Tensor | tf.Tensor[] {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      if (kwargs?.["training"] === true && activated.get(x) === this) return x;
+      return stock.call(this, inputs, kwargs);
+    };
+  }
+}
+
+/** The activation `layer` applies, when it can be fused after a BatchNormalization over `channels`. */
+function fusable(
+  layer: unknown,
+  channels: number,
+): { activation: FusedActivation; alpha?: LayerVar } | null {
+  const l = layer as { getClassName?(): string };
+  const name = typeof l.getClassName === "function" ? l.getClassName() : "";
+  if (name === "Activation") {
+    const act = (layer as { activation?: { getClassName(): string } }).activation;
+    return act?.getClassName() === "relu" ? { activation: "relu" } : null;
+  }
+  if (name === "ReLU") {
+    const maxValue = (layer as { maxValue?: number | null }).maxValue;
+    return maxValue === null || maxValue === undefined ? { activation: "relu" } : null;
+  }
+  if (name === "PReLU") {
+    const alpha = (layer as { alpha?: LayerVar }).alpha;
+    if (!alpha || alpha.shape.reduce((a, b) => a * b, 1) !== channels) return null;
+    return alpha.shape[alpha.shape.length - 1] === channels ? { activation: "prelu", alpha } : null;
+  }
+  return null;
 }
 
 function routable(layer: BatchNormLike, x: tf.Tensor): boolean {
@@ -378,18 +427,23 @@ function routable(layer: BatchNormLike, x: tf.Tensor): boolean {
     layer.center && layer.scale && layer.gamma !== null && layer.beta !== null;
 }
 
-function bnTrain(layer: BatchNormLike, x: tf.Tensor4D, kernels: FusedBatchNormKernels): tf.Tensor {
+function bnTrain(
+  layer: BatchNormLike,
+  x: tf.Tensor4D,
+  kernels: FusedBatchNormKernels,
+  act: { activation: FusedActivation; alpha?: LayerVar } | null,
+): tf.Tensor {
   const { y, mean, variance } = fusedBatchNorm(
     x,
     layer.gamma!.read() as tf.Tensor1D,
     layer.beta!.read() as tf.Tensor1D,
     layer.epsilon,
-    "linear",
-    undefined,
+    act?.activation ?? "linear",
+    act?.alpha?.read(),
     kernels,
   );
   const m = x.shape[0] * x.shape[1] * x.shape[2];
-  const biased = tf.mul(variance, (m - 1) / m);
+  const biased = tf.mul(variance, m > 1 ? (m - 1) / m : 1);
   const decay = 1 - layer.momentum;
   for (const [v, value] of [[layer.movingMean, mean], [layer.movingVariance, biased]] as const) {
     const old = v.read();

@@ -33,3 +33,5 @@ export * from "./evaluate.ts";
 export * from "./interrupt.ts";
 export * from "./flops.ts";
 export * from "./latency.ts";
+export * from "./fused.ts";
+export * from "./fold.ts";

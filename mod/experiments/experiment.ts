@@ -25,6 +25,7 @@ import { loadModelDir, readModelWeights, setWeightArrays } from "../engine/check
 import { modelFlops } from "../engine/flops.ts";
 import { exists, readJson, writeFileAtomic, writeJsonAtomic } from "../fs.ts";
 import { measureLatency } from "../engine/latency.ts";
+import { foldBatchNorm } from "../engine/fold.ts";
 import { aggregateTracks, argmax } from "../report/metrics.ts";
 import { buildModel, type ModelName } from "../models/mod.ts";
 import type { ProcessedData } from "../prepare/processed.ts";
@@ -276,8 +277,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       data,
     );
     const runs = opts.latencyRuns ?? 100;
+    // Latency of the deployed form: BatchNormalization folded into the convolutions.
     const latency = runs > 0
-      ? await measureLatency(model, { runs, warmup: Math.min(10, runs) })
+      ? await foldBatchNorm(model).then(async (folded) => {
+        try {
+          return await measureLatency(folded, { runs, warmup: Math.min(10, runs) });
+        } finally {
+          folded.dispose();
+        }
+      })
       : { medianMs: NaN, p90Ms: NaN };
     const bestVal = Math.max(...result.history.map((h) => h.val_accuracy ?? -Infinity));
     const row: RunResult = {

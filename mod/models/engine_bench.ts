@@ -10,12 +10,15 @@
  *   micro-batches of 16 with accumulated gradients on wasm and cpu (their heap), as training runs.
  * - `train_gflops:<model>`: 3 × forward FLOPs per sample × samples/s (the usual convention that a
  *   training step costs three forward passes), FLOPs from {@linkcode modelFlops}.
+ * - `train_cpu_ms_per_sample:<model>`: the process's CPU time (all threads) per training sample
+ *   over the same steps: steadier than samples/s on a machine other programs load.
  * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls,
  *   on the model with BatchNormalization folded into its convolutions (`foldBatchNorm`), the
  *   inference path of `predict`.
  *
  * @module
  */
+import process from "node:process";
 import { backendInfo, initBackend, tf, throwIfWebGpuError } from "../engine/backend.ts";
 import { buildModel, isModelName, MODEL_NAMES } from "./mod.ts";
 import { modelFlops } from "../engine/flops.ts";
@@ -25,11 +28,14 @@ import { dropoutLayers, trainStep } from "../engine/batches.ts";
 
 /** One benchmark figure, in the `deno task bench --json` line format. */
 export interface EngineBenchResult {
-  /** `train_samples_per_s:<model>`, `train_gflops:<model>` or `latency_ms:<model>`. */
+  /**
+   * `train_samples_per_s:<model>`, `train_gflops:<model>`, `train_cpu_ms_per_sample:<model>` or
+   * `latency_ms:<model>`.
+   */
   name: string;
   /** The figure. */
   value: number;
-  /** "samples/s", "GFLOP/s" or "ms". */
+  /** "samples/s", "GFLOP/s", "ms" or "ms/sample". */
   unit: string;
   /** `tf.getBackend()` during the measurement. */
   backend: string;
@@ -119,10 +125,12 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   for (const m of todo) {
     const model = m.build();
     const flops = m.flops ?? modelFlops(model).total;
-    const sps = await trainThroughput(model, batch, micro, steps);
+    const { samplesPerS: sps, cpuMsPerSample } = await trainThroughput(model, batch, micro, steps);
     emit(`train_samples_per_s:${m.name}`, sps, "samples/s", true);
     emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s", true);
-    const folded = foldBatchNorm(model);
+    emit(`train_cpu_ms_per_sample:${m.name}`, cpuMsPerSample, "ms/sample", true);
+    // Inference as deployed: BatchNormalization folded into the convolutions.
+    const folded = await foldBatchNorm(model);
     emit(`latency_ms:${m.name}`, await latencyMs(folded, latencyRuns), "ms");
     folded.dispose();
     model.dispose();
@@ -134,13 +142,16 @@ function inputShape(model: tf.LayersModel): number[] {
   return (model.inputs[0].shape as (number | null)[]).slice(1).map((d) => d ?? 1);
 }
 
-/** Samples/s of the trainer's steps on random data (one warm-up step, then `steps` timed). */
+/**
+ * Samples/s and process CPU ms per sample of the trainer's steps on random data (one warm-up
+ * step, then `steps` timed).
+ */
 async function trainThroughput(
   model: tf.LayersModel,
   batch: number,
   microBatch: number,
   steps: number,
-): Promise<number> {
+): Promise<{ samplesPerS: number; cpuMsPerSample: number }> {
   const shape = inputShape(model);
   const classes = (model.outputs[0].shape as number[])[1]!;
   const size = shape.reduce((a, b) => a * b, 1);
@@ -166,10 +177,15 @@ async function trainThroughput(
   };
   await step();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) await step();
+  const cpu = process.cpuUsage(c0);
   const seconds = (performance.now() - t0) / 1000;
   opt.dispose();
-  return (batch * steps) / seconds;
+  return {
+    samplesPerS: (batch * steps) / seconds,
+    cpuMsPerSample: (cpu.user + cpu.system) / 1000 / (batch * steps),
+  };
 }
 
 /** Median batch-1 inference latency in ms (10 warm-up calls). */

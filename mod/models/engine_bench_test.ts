@@ -11,7 +11,7 @@ function tiny(): tf.LayersModel {
   return tf.model({ inputs: inp, outputs: out });
 }
 
-Deno.test("benchEngine: three figures per model, GFLOP/s = 3 × FLOPs × samples/s", async () => {
+Deno.test("benchEngine: four figures per model, GFLOP/s = 3 × FLOPs × samples/s", async () => {
   const seen: string[] = [];
   const rows = await benchEngine({
     models: [],
@@ -24,6 +24,7 @@ Deno.test("benchEngine: three figures per model, GFLOP/s = 3 × FLOPs × samples
   assertEquals(rows.map((r) => [r.name, r.unit]), [
     ["train_samples_per_s:tiny", "samples/s"],
     ["train_gflops:tiny", "GFLOP/s"],
+    ["train_cpu_ms_per_sample:tiny", "ms/sample"],
     ["latency_ms:tiny", "ms"],
   ]);
   assertEquals(seen, rows.map((r) => r.name));

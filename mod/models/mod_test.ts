@@ -1,6 +1,7 @@
 import { tf } from "../engine/backend.ts";
 import { assert, assertEquals, assertNotEquals, assertThrows } from "../_assert.ts";
 import { paramCounts } from "./summary.ts";
+import { foldBatchNorm } from "../engine/fold.ts";
 import { buildModel, MODEL_NAMES, type ModelName } from "./mod.ts";
 
 await tf.setBackend("cpu");
@@ -124,4 +125,55 @@ Deno.test("bad names and options are rejected with the model's name", () => {
     RangeError,
     "too small",
   );
+});
+
+/** Inference-mode statistics and slopes as after training: far from their initial values. */
+function randomiseInference(model: tf.LayersModel, seed: number): void {
+  for (const l of model.layers) {
+    const name = l.getClassName();
+    if (name !== "BatchNormalization" && name !== "PReLU") continue;
+    l.setWeights(
+      l.getWeights().map((w, i) => {
+        const variance = name === "BatchNormalization" && i === 3;
+        return tf.randomUniform(
+          w.shape,
+          variance ? 0.3 : -0.6,
+          variance ? 2 : 0.6,
+          "float32",
+          seed++,
+        );
+      }),
+    );
+  }
+}
+
+async function maxDiff(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): Promise<number> {
+  const pa = a.predict(x) as tf.Tensor, pb = b.predict(x) as tf.Tensor;
+  const [va, vb] = [await pa.data(), await pb.data()];
+  tf.dispose([pa, pb]);
+  let d = 0;
+  for (let i = 0; i < va.length; i++) d = Math.max(d, Math.abs(va[i]! - vb[i]!));
+  return d;
+}
+
+Deno.test("foldBatchNorm: the four architectures give the same probabilities", async () => {
+  let seed = 20;
+  for (const name of MODEL_NAMES) {
+    const model = buildModel(name, { seed: 5, inputShape: [32, 32, 1], numClasses: 6 });
+    randomiseInference(model, seed += 10);
+    const folded = await foldBatchNorm(model);
+    const convs = model.layers.filter((l) => l.getClassName() === "Conv2D").length;
+    assertEquals(
+      folded.layers.filter((l) => l.getClassName() === "MgcFoldedConv2D").length,
+      convs,
+      `${name}: every conv folded`,
+    );
+    assertEquals(folded.layers.filter((l) => l.getClassName() === "BatchNormalization").length, 0);
+    const x = tf.randomNormal([2, 32, 32, 1], 0, 1, "float32", seed);
+    const d = await maxDiff(model, folded, x);
+    assert(d <= 1e-5, `${name}: max |Δp| ${d}`);
+    tf.dispose(x);
+    folded.dispose();
+    model.dispose();
+  }
 });

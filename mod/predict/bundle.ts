@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import type { FileData } from "../engine/checkpoint.ts";
 import { loadModelDir } from "../engine/checkpoint.ts";
+import { foldBatchNorm } from "../engine/fold.ts";
 import type { FeatureConfig } from "../features/features.ts";
 import { compareCodePoints, exists, readJson } from "../fs.ts";
 import type * as tf from "@tensorflow/tfjs";
@@ -129,7 +130,10 @@ export async function loadBundle(dir: string): Promise<Bundle> {
   }
   let model: tf.LayersModel;
   try {
-    model = await loadModelDir(dir);
+    // For prediction only: BatchNormalization folded into the convolutions (same probabilities).
+    const saved = await loadModelDir(dir);
+    model = await foldBatchNorm(saved);
+    saved.dispose();
   } catch (e) {
     throw new BundleError(`${dir}: model unusable (${(e as Error).message})`);
   }

@@ -77,7 +77,10 @@ Deno.test("bundle: save, load, identical predictions; labels and preprocessing k
     model.dispose();
     const b = await loadBundle(join(dir, "b"));
     const after = await predictProbs(b.model, { x: x as Float32Array, sampleShape: [16, 16, 1] });
-    assertEquals(after, before);
+    // The loaded model has BatchNormalization folded into its convolutions: same probabilities
+    // up to float32 rounding.
+    assertEquals(after.length, before.length);
+    after.forEach((p, i) => assert(Math.abs(p - before[i]!) <= 1e-5, `${i}: ${p} vs ${before[i]}`));
     assertEquals(b.labels, ["blues", "jazz", "rock"]);
     assertEquals(b.preprocessing.features, { ...TINY_FEATURES });
     assertEquals(b.preprocessing.input_shape, [16, 16, 1]);

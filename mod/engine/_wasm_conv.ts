@@ -1,0 +1,246 @@
+/**
+ * Direct convolution gradients for the tfjs wasm backend: `Conv2DBackpropFilter` and
+ * `Conv2DBackpropInput` over NHWC float32 in hand-written WebAssembly SIMD (`_wasm_conv.wat`),
+ * running in place on tfjs's own wasm heap (`_wasm_heap.ts`: our module imports tfjs's
+ * `WebAssembly.Memory`, so tensors are passed as byte offsets and nothing is copied in or out),
+ * with relaxed-SIMD fused multiply-add where the runtime has it and split across threads when
+ * tfjs runs its threaded build (shared memory).
+ *
+ * Private to `_wasm_kernels.ts`, which falls back to its XNNPACK-based gradients for shapes these
+ * kernels do not take (output channels not a multiple of 16 for the filter gradient, input
+ * channels not a multiple of 8 for the input gradient, NCHW, dilations).
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs";
+import {
+  type HeapBackend,
+  type HeapEngine,
+  heapEngine,
+  type HeapJob,
+  heapOffset as offset,
+  parts,
+  runJobs,
+  split,
+} from "./_wasm_heap.ts";
+
+export type { HeapBackend };
+
+type TensorInfo = tf.TensorInfo;
+
+/**
+ * dW for `x` [B,H,W,Ci] and `dy` [B,Ho,Wo,Co] into a new [KH,KW,Ci,Co] tensor, or null when the
+ * direct kernel does not take this shape (Co % 16 ≠ 0, dilations) or SIMD is unavailable.
+ */
+export function directBackpropFilter(
+  backend: HeapBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo | null {
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci } = info;
+  const { outHeight: ho, outWidth: wo, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  if (co % 16 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const e = heapEngine(backend);
+  if (e === null) return null;
+  const out = backend.makeOutput([kh, kw, ci, co], "float32");
+  backend.typedArrayFromHeap(out).fill(0);
+  // Output rows per chunk: about 1024 pixels whose x and dy fit in 1 MiB (L2).
+  const pixels = Math.max(16, Math.min(1024, (1 << 20) / ((ci * sh * sw + co) * 4)));
+  const rows = Math.max(1, Math.floor(pixels / wo));
+  const base = [
+    offset(backend, x),
+    offset(backend, dy),
+    offset(backend, out),
+    b,
+    h,
+    w,
+    ci,
+    ho,
+    wo,
+    co,
+  ];
+  const rest = [kh, kw, sh, sw, info.padInfo.top, info.padInfo.left];
+  // Jobs take input-channel ranges (even-aligned) or, with few input channels, output ones; each
+  // job reads all of dy (or x): two per thread only.
+  const k = parts(e, 2);
+  const jobs: HeapJob[] = ci >= 4 * k
+    ? split(ci, k, 2).map(([c0, c1]) => ({
+      fn: "conv_dw",
+      args: [...base, ...rest, c0, c1, 0, co, rows],
+    }))
+    : split(co, k, 16).map(([c0, c1]) => ({
+      fn: "conv_dw",
+      args: [...base, ...rest, 0, ci, c0, c1, rows],
+    }));
+  runJobs(e, jobs);
+  return out;
+}
+
+/**
+ * The operation of `conv_dx`: out[b,i,j,c] = Σ_{kh,kw,s} src[b,(i+pt−kh)/sh,(j+pl−kw)/sw,s] ·
+ * F(kh,kw,s,c) over the taps where both quotients are integral, for out [b,h,w,cOut] and src
+ * [b,hs,ws,cs]; `pack(t)` writes F into `t` packed as [cOut/8,kh,kw,cs,8]. Pads a copy of src
+ * with the zeros any tap reads and splits the output rows into jobs.
+ */
+function correlate(
+  backend: HeapBackend,
+  e: HeapEngine,
+  src: TensorInfo,
+  out: [number, number, number, number],
+  k: { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number },
+  pack: (t: Float32Array) => void,
+): TensorInfo {
+  const [b, h, w, cOut] = out;
+  const [, hs, ws, cs] = src.shape as [number, number, number, number];
+  const { kh, kw, sh, sw, pt, pl } = k;
+  // Rows and columns of src that any tap of any output pixel reads (tiles of 4 may read past the
+  // last pixel of a phase): the zero padding around the copy.
+  let ymin = 0, ymax = hs - 1, xmin = 0, xmax = ws - 1;
+  for (let i = 0; i < h; i++) {
+    for (let a = 0; a < kh; a++) {
+      const t = i + pt - a;
+      if (t % sh === 0) {
+        ymin = Math.min(ymin, t / sh);
+        ymax = Math.max(ymax, t / sh);
+      }
+    }
+  }
+  for (let p = 0; p < sw; p++) {
+    const count = Math.ceil((w - p) / sw);
+    if (count <= 0) continue;
+    const last = Math.ceil(count / 4) * 4 - 1;
+    for (let a = 0; a < kw; a++) {
+      const t = p + pl - a;
+      if (t % sw === 0) {
+        xmin = Math.min(xmin, t / sw);
+        xmax = Math.max(xmax, last + t / sw);
+      }
+    }
+  }
+  const ptop = -ymin, pleft = -xmin, hp = ptop + ymax + 1, wp = pleft + xmax + 1;
+  const jobs = split(b * h, parts(e), 1);
+  const padded = backend.makeOutput([b * hp * wp * cs + 2 * kh * kw * jobs.length], "float32");
+  const wt = backend.makeOutput([kh * kw * cs * cOut], "float32");
+  const result = backend.makeOutput(out, "float32");
+  try {
+    const from = backend.typedArrayFromHeap(src) as Float32Array;
+    const to = backend.typedArrayFromHeap(padded) as Float32Array;
+    const row = ws * cs;
+    if (ptop === 0 && pleft === 0 && hp === hs && wp === ws) {
+      to.set(from);
+    } else {
+      to.fill(0, 0, b * hp * wp * cs);
+      for (let n = 0; n < b; n++) {
+        for (let y = 0; y < hs; y++) {
+          const s = (n * hs + y) * row;
+          to.set(from.subarray(s, s + row), ((n * hp + y + ptop) * wp + pleft) * cs);
+        }
+      }
+    }
+    pack(backend.typedArrayFromHeap(wt) as Float32Array);
+    const at = offset(backend, padded), tapList = at + b * hp * wp * cs * 4;
+    const args = [at, offset(backend, wt), offset(backend, result)];
+    const shape = [h, w, cOut, hp, wp, cs, kh, kw, sh, sw, pt, pl, ptop, pleft];
+    runJobs(
+      e,
+      jobs.map(([r0, r1], j): HeapJob => ({
+        fn: "conv_dx",
+        args: [...args, tapList + j * kh * kw * 8, ...shape, r0, r1],
+      })),
+    );
+  } catch (err) {
+    backend.disposeData(result.dataId);
+    throw err;
+  } finally {
+    backend.disposeData(padded.dataId);
+    backend.disposeData(wt.dataId);
+  }
+  return result;
+}
+
+/**
+ * dX [B,H,W,Ci] from `dy` [B,Ho,Wo,Co] and `filter` [KH,KW,Ci,Co], or null when the direct kernel
+ * does not take this shape (Ci % 8 ≠ 0, dilations) or SIMD is unavailable.
+ */
+export function directBackpropInput(
+  backend: HeapBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo | null {
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  if (ci % 8 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const e = heapEngine(backend);
+  if (e === null) return null;
+  const taps = kh * kw;
+  return correlate(backend, e, dy, [b, h, w, ci], {
+    kh,
+    kw,
+    sh,
+    sw,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+  }, (t) => {
+    // Read the filter here, after correlate's allocations: growing the heap detaches older views.
+    const f = backend.typedArrayFromHeap(filter) as Float32Array;
+    // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
+    for (let tap = 0; tap < taps; tap++) {
+      const o = tap * ci * co;
+      for (let i = 0; i < ci; i++) {
+        const dst = ((((i >> 3) * taps + tap) * co) << 3) + (i & 7);
+        for (let c = 0; c < co; c++) t[dst + (c << 3)] = f[o + i * co + c]!;
+      }
+    }
+  });
+}
+
+/**
+ * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at stride
+ * 1 (a correlation with the flipped filter, computed by `conv_dx`), or null when the direct
+ * kernel does not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or
+ * SIMD is unavailable.
+ */
+export function directConv2D(
+  backend: HeapBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo | null {
+  const { batchSize: b, outHeight: ho, outWidth: wo, inChannels: ci, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw } = info;
+  if (
+    info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
+    info.dilationWidth !== 1 || ci < 8 || co % 8 !== 0
+  ) {
+    return null;
+  }
+  const e = heapEngine(backend);
+  if (e === null) return null;
+  const taps = kh * kw;
+  // y[i] = Σ x[i + a − pt] · W[a] = Σ x[i + (kh − 1 − pt) − a'] · W[kh − 1 − a'].
+  return correlate(backend, e, x, [b, ho, wo, co], {
+    kh,
+    kw,
+    sh: 1,
+    sw: 1,
+    pt: kh - 1 - info.padInfo.top,
+    pl: kw - 1 - info.padInfo.left,
+  }, (t) => {
+    // Read the filter here, after correlate's allocations: growing the heap detaches older views.
+    const f = backend.typedArrayFromHeap(filter) as Float32Array;
+    // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
+    for (let a = 0; a < kh; a++) {
+      for (let c = 0; c < kw; c++) {
+        const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
+        for (let i = 0; i < ci; i++) {
+          for (let out = 0; out < co; out++) {
+            t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
+          }
+        }
+      }
+    }
+  });
+}
