@@ -1,11 +1,11 @@
+import { put, wavClip } from "../mod/datasets/_dataset_trees.ts";
+import { checkSetupInterrupt } from "../mod/engine/_interrupt_testutil.ts";
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
 import { makeGenreTree } from "../mod/datasets/_testutil.ts";
 import { writeMixedGenreFolder } from "../mod/datasets/_bad_audio.ts";
 import { allFinite } from "../mod/audio/finite.ts";
 import { readNpy } from "../mod/npy.ts";
-import { put, wavClip } from "../mod/datasets/_dataset_trees.ts";
-import { checkSetupInterrupt } from "../mod/engine/_interrupt_testutil.ts";
 
 const SCRIPT = new URL("./00_setup_gtzan.ts", import.meta.url).pathname;
 
@@ -158,6 +158,8 @@ Deno.test("gtzan:setup over a folder mixing NaN/Inf, truncated, MP3 and broken f
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
 Deno.test({
   name:
     "gtzan:setup: Ctrl-C stops within a file, exits 130, publishes nothing and removes its temporary folder",

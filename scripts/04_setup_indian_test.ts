@@ -1,3 +1,4 @@
+import { checkSetupInterrupt } from "../mod/engine/_interrupt_testutil.ts";
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
 import { fixtureMp3, put, wavClip } from "../mod/datasets/_dataset_trees.ts";
@@ -5,7 +6,6 @@ import { corruptFrames, truncateMp3 } from "../mod/audio/_mp3_damage.ts";
 import { INDIAN_CLASSES } from "../mod/datasets/datasets_indian.ts";
 import { readNpy } from "../mod/npy.ts";
 import { runScript } from "./_setup_testutil.ts";
-import { checkSetupInterrupt } from "../mod/engine/_interrupt_testutil.ts";
 
 Deno.test("indian:setup script: 128×64 segments written, corrupt file listed, exit codes", async () => {
   const root = await Deno.makeTempDir({ prefix: "mgc_indian_setup_" });
@@ -75,6 +75,8 @@ Deno.test("indian:setup with only --data-dir on every published layout (nested, 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
 Deno.test({
   name:
     "indian:setup: Ctrl-C with extraction workers exits 130, publishes nothing, keeps an earlier output",

@@ -37,6 +37,7 @@ import {
   groupRuns,
   listDir,
   pickChampion,
+  readJsonOptional,
   readSummaries,
   tournamentLabel,
 } from "./_analysis_summary.ts";
