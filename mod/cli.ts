@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { Interrupted } from "./interrupt.ts";
 
 /** A user-facing error: printed as one line, exit code 1. */
 export class UserError extends Error {
@@ -153,8 +154,9 @@ export function choiceFlag<T extends string>(
 
 /**
  * Runs a script's `main`, mapping errors to the exit-code contract: {@linkcode UserError} and
- * other expected errors print one line and exit 1, {@linkcode UsageError} exits 2. Set
- * `MGC_DEBUG=1` to see stack traces.
+ * other expected errors print one line and exit 1, {@linkcode UsageError} exits 2, and
+ * `Interrupted` (a loop stopped at Ctrl-C, `interrupt.ts`) prints what was left and exits 130.
+ * Set `MGC_DEBUG=1` to see stack traces.
  *
  * @example
  * ```ts
@@ -168,6 +170,10 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
   } catch (e) {
     const err = e as Error;
     if (Deno.env.get("MGC_DEBUG") === "1") console.error(err);
+    if (err instanceof Interrupted) {
+      console.error(err.message);
+      Deno.exit(err.exitCode);
+    }
     if (err instanceof UsageError) {
       console.error(`error: ${err.message}`);
       Deno.exit(2);

@@ -27,7 +27,6 @@ export * from "./fs.ts";
 export * from "./progress.ts";
 export * from "./cli.ts";
 export * from "./npy.ts";
-export * from "./finite.ts";
 export * from "./audio/mod.ts";
 export * from "./acquire/mod.ts";
 export * from "./features/mod.ts";

@@ -10,7 +10,10 @@
 export interface ProgressOptions {
   /** Unit shown after the rate, e.g. "clips" (default "items"). */
   unit?: string;
-  /** Minimum milliseconds between two printed updates (default 1000 on a TTY: 200). */
+  /**
+   * Minimum milliseconds between two printed updates (default: `MGC_PROGRESS_MS` when set, else
+   * 2000, on a TTY 200).
+   */
   intervalMs?: number;
   /** Where to write (default stderr). Set to `null` to stay silent (tests). */
   write?: ((line: string) => void) | null;
@@ -44,7 +47,7 @@ export class Progress {
     this.total = total;
     this.#unit = options.unit ?? "items";
     this.#tty = options.write === undefined && Deno.stderr.isTerminal();
-    this.#interval = options.intervalMs ?? (this.#tty ? 200 : 2000);
+    this.#interval = options.intervalMs ?? envInterval() ?? (this.#tty ? 200 : 2000);
     this.#write = options.write === undefined ? defaultWrite(this.#tty) : options.write;
   }
 
@@ -89,6 +92,18 @@ export class Progress {
       } ${this.#unit}/s ${eta}${extra}` +
         (final ? "\n" : ""),
     );
+  }
+}
+
+/** `MGC_PROGRESS_MS` (e.g. 0: a line per batch or file, for logs and tests), when readable. */
+function envInterval(): number | null {
+  try {
+    const q = Deno.permissions.querySync({ name: "env", variable: "MGC_PROGRESS_MS" });
+    if (q.state !== "granted") return null;
+    const v = Deno.env.get("MGC_PROGRESS_MS");
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
+  } catch {
+    return null; // no env permission
   }
 }
 

@@ -1,8 +1,10 @@
+import { put, wavClip } from "../mod/datasets/_dataset_trees.ts";
+import { checkSetupInterrupt } from "../mod/engine/_interrupt_testutil.ts";
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
 import { makeGenreTree } from "../mod/datasets/_testutil.ts";
 import { writeMixedGenreFolder } from "../mod/datasets/_bad_audio.ts";
-import { allFinite } from "../mod/finite.ts";
+import { allFinite } from "../mod/audio/finite.ts";
 import { readNpy } from "../mod/npy.ts";
 
 const SCRIPT = new URL("./00_setup_gtzan.ts", import.meta.url).pathname;
@@ -156,4 +158,36 @@ Deno.test("gtzan:setup over a folder mixing NaN/Inf, truncated, MP3 and broken f
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "gtzan:setup: Ctrl-C stops within a file, exits 130, publishes nothing and removes its temporary folder",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "mgc_setup_sigint_" });
+    try {
+      // 2 × 1500 clips of 3 s (one segment each; hard links to one file per genre): a few
+      // seconds of extraction, so the SIGINT after the third file lands well before the end.
+      const data = join(root, "gtzan", "genres_original");
+      for (const [g, genre] of ["blues", "jazz"].entries()) {
+        const first = join(data, genre, `${genre}.00000.wav`);
+        await put(first, wavClip(g, 0, 3));
+        for (let k = 1; k < 1500; k++) {
+          await Deno.link(first, join(data, genre, `${genre}.${String(k).padStart(5, "0")}.wav`));
+        }
+      }
+      // --workers 0: extraction on the main thread (a turn of the event loop between files).
+      await checkSetupInterrupt(
+        (out) => [
+          ...["run", "-RWE", "--allow-sys", SCRIPT, "--data-dir", data, "--out", out],
+          ...["--workers", "0"],
+        ],
+        root,
+        { maxExitMs: 1500, overEarlier: false },
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

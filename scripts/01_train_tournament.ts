@@ -10,10 +10,14 @@
  * for each seed. The test split is scored once per run, after training, with the best checkpoint.
  *
  * Reads: `data/processed/gtzan/<split>/` (from `deno task gtzan:setup`).
- * Writes: `models/<Model>_best_<TAG>/` bundles, and in `reports/`: `training_summary_<TAG>.csv`,
- * `wp1_ablation_with_vs_without_aug.csv`, `wp2_efficiency_metrics.csv`, per run
- * `log_<Model>_<TAG>.csv` and `predictions_<Model>_<TAG>.csv`, and `run.json`; with several
- * seeds also `training_summary_mean_std.csv`.
+ * Writes, per configuration `<run>` = `gtzan-<split>-seed<N>` (several seeds: `-seeds<a>-<b>…`;
+ * `--quick` adds `-quick`), so that no configuration replaces another's results:
+ * `models/<run>/<Model>_best_<TAG>/` bundles, and in `reports/<run>/`:
+ * `training_summary_<TAG>.csv`, `wp1_ablation_with_vs_without_aug.csv`,
+ * `wp2_efficiency_metrics.csv`, per run `log_<Model>_<TAG>.csv` and
+ * `predictions_<Model>_<TAG>.csv`, and `run.json`; with several seeds also
+ * `training_summary_mean_std.csv` (per-run files then end in `_seed<N>`). Ctrl-C stops after the
+ * batch in flight, saves the training state and prints the command that resumes.
  *
  * @module
  */
@@ -24,6 +28,7 @@ import { log } from "../mod/progress.ts";
 import {
   finishTraining,
   GTZAN_TOURNAMENT,
+  openRunFolder,
   readTrainFlags,
   runOptionsFromFlags,
   runTournament,
@@ -77,10 +82,25 @@ async function main(): Promise<void> {
       `${data.parts.test.y.length} test segments, ${data.labels.length} classes`,
   );
 
-  // 3. Backend and Ctrl-C handling.
+  // 3. This configuration's folders (dataset, split, seeds, quick).
+  const splitName = String(data.manifest.split.protocol ?? split);
+  const folder = await openRunFolder(
+    flags.reportsDir,
+    flags.modelsDir,
+    {
+      dataset: data.manifest.dataset.name,
+      split: splitName,
+      seeds: flags.seeds,
+      quick: flags.quick,
+    },
+    log,
+    flags.resume,
+  );
+
+  // 4. Backend and Ctrl-C handling.
   const { signal } = await startTraining(flags);
 
-  // 4. The tournament.
+  // 5. The tournament.
   const result = await runTournament({
     data,
     recipe: GTZAN_TOURNAMENT,
@@ -88,13 +108,19 @@ async function main(): Promise<void> {
     tags,
     seeds: flags.seeds,
     ...runOptionsFromFlags(flags, signal, 3),
-    split,
-    meta: { command: ["gtzan:train", ...Deno.args].join(" "), quick: flags.quick },
+    reportsDir: folder.reportsDir,
+    modelsDir: folder.modelsDir,
+    split: splitName,
+    meta: {
+      command: ["gtzan:train", ...Deno.args].join(" "),
+      quick: flags.quick,
+      run_folder: folder.name,
+    },
   });
   data.close();
 
-  // 5. Results: where they are.
-  finishTraining(result);
+  // 6. Results: where they are (after Ctrl-C: how to resume).
+  finishTraining(result, { task: "gtzan:train", args: Deno.args });
 }
 
 if (import.meta.main) await runMain(main);

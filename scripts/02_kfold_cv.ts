@@ -16,11 +16,15 @@
  * fold. Segments of one track are on both sides; every output of it says so.
  *
  * Reads: `data/processed/gtzan/random/` (from `deno task gtzan:setup`).
- * Writes, in `reports/`: `kfold_cv_unet_gtzan.csv` (segment- and track-level mean, std with
- * ddof 0 and 1, min, max), `kfold_cv_unet_gtzan_folds.csv` (one row per fold), `run_kfold.json`
- * (fold membership, settings), and per fold `kfold/<protocol>/log_*`, `predictions_*`, `runs/*`;
- * bundles in `models/kfold/<protocol>/Lean_UNet_best_KFOLD_<PROTOCOL>_fold<N>/` (each with its
- * own scaler).
+ * Writes, per configuration `<run>` = `kfold-<protocol>-gtzan-<split>-k<folds>-seed<N>`
+ * (`-quick` with `--quick`), so the two protocols never replace each other's results:
+ * in `reports/<run>/`: `kfold_cv_unet_gtzan.csv` (segment- and track-level mean, std with ddof 0
+ * and 1, min, max), `kfold_cv_unet_gtzan_folds.csv` (one row per fold), `run_kfold.json`
+ * (settings, the pool and its rule, and per fold the training, inner-validation and held-out
+ * tracks by file path), and per fold `log_*`, `predictions_*`, `runs/*`; bundles in
+ * `models/<run>/Lean_UNet_best_KFOLD_<PROTOCOL>_fold<N>/` (each with its own scaler). Ctrl-C
+ * stops after the batch in flight, saves the fold's training state and prints the command that
+ * resumes.
  *
  * @module
  */
@@ -30,6 +34,7 @@ import {
   formatKFold,
   KFOLD_PROTOCOLS,
   KFOLD_RECIPE,
+  openRunFolder,
   readTrainFlags,
   runKFold,
   runOptionsFromFlags,
@@ -37,6 +42,10 @@ import {
   TRAIN_FLAGS,
 } from "../mod/experiments/mod.ts";
 import { loadProcessed, subsetProcessed } from "../mod/prepare/mod.ts";
+import { log } from "../mod/progress.ts";
+
+/** What `--quick` keeps of each part before pooling (whole tracks, in file order). */
+const QUICK = { segmentsPerTrack: 2, tracksPerClass: 4 } as const;
 
 const SPEC = {
   usage: "deno task gtzan:kfold [flags]",
@@ -68,9 +77,30 @@ async function main(): Promise<void> {
 
   // 2. Data: train + val of the split are pooled inside runKFold; --quick keeps a few tracks.
   let data = await loadProcessed(String(values.data));
-  if (flags.quick) data = subsetProcessed(data, { segmentsPerTrack: 2, tracksPerClass: 4 });
+  if (flags.quick) data = subsetProcessed(data, QUICK);
+  const poolRule = flags.quick
+    ? `--quick: in the train and val parts of ${data.dir}, the first ${QUICK.tracksPerClass} ` +
+      `tracks of each genre (file order) and the first ${QUICK.segmentsPerTrack} segments of each`
+    : undefined;
 
-  // 3. Backend, Ctrl-C handling, the folds.
+  // 3. This configuration's folders: protocol, data, folds, seed, quick.
+  const folder = await openRunFolder(
+    flags.reportsDir,
+    flags.modelsDir,
+    {
+      experiment: "kfold",
+      protocol,
+      dataset: data.manifest.dataset.name,
+      split: String(data.manifest.split.protocol ?? "random"),
+      folds: k,
+      seeds: flags.seeds,
+      quick: flags.quick,
+    },
+    log,
+    flags.resume,
+  );
+
+  // 4. Backend, Ctrl-C handling, the folds.
   const { signal } = await startTraining(flags);
   const result = await runKFold({
     data,
@@ -80,14 +110,21 @@ async function main(): Promise<void> {
     seed: flags.seeds[0]!,
     innerVal,
     ...runOptionsFromFlags(flags, signal, 2),
+    reportsDir: folder.reportsDir,
+    modelsDir: folder.modelsDir,
     latencyRuns: 0,
-    meta: { command: ["gtzan:kfold", ...Deno.args].join(" "), quick: flags.quick },
+    ...(poolRule ? { poolRule } : {}),
+    meta: {
+      command: ["gtzan:kfold", ...Deno.args].join(" "),
+      quick: flags.quick,
+      run_folder: folder.name,
+    },
   });
   data.close();
 
-  // 4. Results: the folds and mean ± std on stdout, then the files.
+  // 5. Results: the folds and mean ± std on stdout, then the files (after Ctrl-C: how to resume).
   for (const line of formatKFold(result.rows, result.summary)) console.log(line);
-  finishTraining(result);
+  finishTraining(result, { task: "gtzan:kfold", args: Deno.args });
 }
 
 if (import.meta.main) await runMain(main);

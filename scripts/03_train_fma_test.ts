@@ -4,6 +4,7 @@ import { assert, assertEquals } from "../mod/_assert.ts";
 import { writeProcessedFixture } from "../mod/prepare/_processed_fixture.ts";
 import { SUMMARY_COLUMNS } from "../mod/experiments/tournament.ts";
 import { runScript } from "./_setup_testutil.ts";
+import { checkInterruptAndResume } from "../mod/engine/_interrupt_testutil.ts";
 
 const SCRIPT = new URL("./03_train_fma.ts", import.meta.url).pathname;
 
@@ -24,7 +25,10 @@ Deno.test("fma:train: Lean UNet on the processed folder, training_summary_FMA.cs
       ...["--backend", "wasm", "--threads", "1", "--epochs", "1", "--latency-runs", "3"],
     ]);
     assertEquals(r.code, 0, r.stderr);
-    const rows = parse(await Deno.readTextFile(join(reports, "training_summary_FMA.csv")), {
+    // This configuration's run folder: dataset, split, seed.
+    const summary = join(reports, "fma-random-seed42", "training_summary_FMA.csv");
+    assert(r.stderr.includes(`results: ${join(reports, "fma-random-seed42")}/`), r.stderr);
+    const rows = parse(await Deno.readTextFile(summary), {
       columns: true,
     }) as Record<string, string>[];
     assertEquals(Object.keys(rows[0]!).slice(0, SUMMARY_COLUMNS.length), [...SUMMARY_COLUMNS]);
@@ -53,4 +57,41 @@ Deno.test("fma:train: --protocol picks the default folder; exit 1 when it is mis
   const bad = await runScript("03_train_fma.ts", ["--protocol", "small"]);
   assertEquals(bad.code, 2);
   assert(bad.stderr.includes("--protocol: expected one of official, seed"), bad.stderr);
+});
+
+Deno.test({
+  name: "fma:train: Ctrl-C mid-epoch exits 130 with the state saved; --resume finishes",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "mgc-fma-sigint-" });
+    try {
+      // 4 genres × 24 tracks × 3 segments = 288 training segments: 9 batches of 32.
+      const data = join(root, "fma");
+      await writeProcessedFixture(data, {
+        dataset: "fma",
+        labels: ["Electronic", "Experimental", "Folk", "Hip-Hop"],
+        tracks: { train: 24, val: 1, test: 1 },
+        segments: 3,
+        shape: [16, 16],
+      });
+      const run = (name: string): string => join(root, name, "models", "fma-random-seed42");
+      await checkInterruptAndResume({
+        root,
+        denoArgs: (name) => [
+          ...["run", "-RWE", "--allow-sys", "--allow-ffi", SCRIPT, "--data", data],
+          ...["--reports", join(root, name, "reports"), "--models-dir", join(root, name, "models")],
+          ...["--backend", "wasm", "--threads", "1", "--epochs", "2", "--latency-runs", "0"],
+        ],
+        after: /epoch 1\/2: .*batch 2\/9/,
+        ckpt: (name) => join(run(name), ".resume", "Lean_UNet_FMA"),
+        bundle: (name) => join(run(name), "Lean_UNet_best_FMA"),
+        log: (name) => join(root, name, "reports", "fma-random-seed42", "log_Lean_UNet_FMA.csv"),
+        steps: 9,
+        task: "fma:train",
+        compare: false,
+      });
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

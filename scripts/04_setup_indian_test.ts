@@ -1,3 +1,4 @@
+import { checkSetupInterrupt } from "../mod/engine/_interrupt_testutil.ts";
 import { join } from "node:path";
 import { assert, assertEquals } from "../mod/_assert.ts";
 import { fixtureMp3, put, wavClip } from "../mod/datasets/_dataset_trees.ts";
@@ -74,4 +75,35 @@ Deno.test("indian:setup with only --data-dir on every published layout (nested, 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "indian:setup: Ctrl-C with extraction workers exits 130, publishes nothing, keeps an earlier output",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "mgc_indian_sigint_" });
+    try {
+      // 5 classes × 8 MP3s of 30 s (hard links to one file): ≈ 0.1 s of decoding each.
+      const mp3 = await fixtureMp3(15);
+      for (const name of INDIAN_CLASSES) {
+        const first = join(root, "genrenew", name, `${name}0.mp3`);
+        await put(first, mp3);
+        for (let k = 1; k < 8; k++) {
+          await Deno.link(first, join(root, "genrenew", name, `${name}${k}.mp3`));
+        }
+      }
+      const script = new URL("./04_setup_indian.ts", import.meta.url).pathname;
+      await checkSetupInterrupt(
+        (out) => [
+          ...["run", "-RWE", "--allow-sys", script, "--data-dir", root, "--out", out],
+          ...["--workers", "1"],
+        ],
+        join(root, "outputs"),
+        { maxExitMs: 3000, overEarlier: true },
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -6,6 +6,7 @@ import { initBackend } from "../mod/engine/backend.ts";
 import { saveModelDir } from "../mod/engine/checkpoint.ts";
 import { buildModel } from "../mod/models/mod.ts";
 import { runScript } from "./_setup_testutil.ts";
+import { checkInterruptAndResume } from "../mod/engine/_interrupt_testutil.ts";
 
 const ENGINE = ["--backend", "wasm", "--threads", "1", "--epochs", "1", "--latency-runs", "0"];
 
@@ -31,18 +32,22 @@ Deno.test("indian:train: transfers the GTZAN UNet by name, logs the classifier a
 
     await initBackend({ backend: "wasm", threads: 1, quiet: true });
     const gtzan = buildModel("UNet_Audio_Classifier", { inputShape: [16, 16, 1], numClasses: 10 });
-    await saveModelDir(gtzan, join(models, "UNet_Audio_Classifier_best_NO_AUG"));
+    // Where gtzan:train puts it: its run folder (dataset, split, seed).
+    const source = join(models, "gtzan-random-seed42", "UNet_Audio_Classifier_best_NO_AUG");
+    await saveModelDir(gtzan, source);
     gtzan.dispose();
     const r = await runScript("04_train_indian.ts", [...args, ...ENGINE]);
     assertEquals(r.code, 0, r.stderr);
     assert(r.stderr.includes("copied 24 of 25 layers with weights"), r.stderr);
     assert(r.stderr.includes("not copied: classifier (weight shapes [256,10] [10]"), r.stderr);
     const rows = parse(
-      await Deno.readTextFile(join(root, "reports", "training_summary_INDIAN.csv")),
+      await Deno.readTextFile(
+        join(root, "reports", "indian-random-seed42", "training_summary_INDIAN.csv"),
+      ),
       { columns: true },
     ) as Record<string, string>[];
     assertEquals(rows.length, 1);
-    assertEquals(rows[0]!.Transfer_From, join(models, "UNet_Audio_Classifier_best_NO_AUG"));
+    assertEquals(rows[0]!.Transfer_From, source);
     assertEquals([rows[0]!.Layers_Copied, rows[0]!.Layers_Not_Copied], ["24", "classifier"]);
     assertEquals(r.stdout.trim().split("\n").map((l) => l.split("/").pop()), [
       "training_summary_INDIAN.csv",
@@ -57,4 +62,50 @@ Deno.test("indian:train: transfers the GTZAN UNet by name, logs the classifier a
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "indian:train: Ctrl-C mid-epoch (AdamW + cosine decay) exits 130; --resume gives the uninterrupted run",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "mgc-indian-sigint-" });
+    try {
+      // 3 genres × 32 clips × 3 segments = 288 training segments: 6 batches of 48.
+      const data = join(root, "indian");
+      await writeProcessedFixture(data, {
+        dataset: "indian",
+        labels: ["bollypop", "carnatic", "ghazal"],
+        tracks: { train: 32, val: 2, test: 1 },
+        segments: 3,
+        shape: [16, 8],
+      });
+      const script = new URL("./04_train_indian.ts", import.meta.url).pathname;
+      const run = (name: string): string => join(root, name, "models", "indian-random-seed42");
+      await checkInterruptAndResume({
+        root,
+        denoArgs: (name) => [
+          ...["run", "-RWE", "--allow-sys", "--allow-ffi", script, "--data", data],
+          ...["--reports", join(root, name, "reports"), "--models-dir", join(root, name, "models")],
+          ...["--no-transfer", "--backend", "wasm", "--threads", "1", "--epochs", "2"],
+          ...["--latency-runs", "0"],
+        ],
+        after: /epoch 1\/2: .*batch 2\/6/,
+        ckpt: (name) => join(run(name), ".resume", "UNet_Audio_Classifier_INDIAN"),
+        bundle: (name) => join(run(name), "UNet_Audio_Classifier_best_INDIAN"),
+        log: (name) =>
+          join(
+            root,
+            name,
+            "reports",
+            "indian-random-seed42",
+            "log_UNet_Audio_Classifier_INDIAN.csv",
+          ),
+        steps: 6,
+        task: "indian:train",
+      });
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -5,6 +5,7 @@ import { writeProcessedFixture } from "../mod/prepare/_processed_fixture.ts";
 import { summaryColumns, TABLA_PIPELINE } from "../mod/experiments/dataset_train.ts";
 import { readJson } from "../mod/fs.ts";
 import { runScript } from "./_setup_testutil.ts";
+import { checkInterruptAndResume } from "../mod/engine/_interrupt_testutil.ts";
 
 Deno.test("tabla:train --no-transfer: top-3 column, balanced class weights on imbalanced taals", async () => {
   const root = await Deno.makeTempDir({ prefix: "mgc-tabla-script-" });
@@ -18,9 +19,10 @@ Deno.test("tabla:train --no-transfer: top-3 column, balanced class weights on im
       shape: [8, 16],
       scaler: "per-mel",
     });
-    const reports = join(root, "reports");
+    // This configuration's run folder under --reports (dataset, split, seed).
+    const reports = join(root, "reports", "tabla-random-seed42");
     const r = await runScript("05_train_tabla.ts", [
-      ...["--data", data, "--reports", reports, "--models-dir", join(root, "models")],
+      ...["--data", data, "--reports", join(root, "reports"), "--models-dir", join(root, "models")],
       ...["--no-transfer", "--backend", "wasm", "--threads", "1", "--epochs", "2"],
       ...["--latency-runs", "0"],
     ]);
@@ -45,4 +47,45 @@ Deno.test("tabla:train --no-transfer: top-3 column, balanced class weights on im
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "tabla:train: Ctrl-C mid-epoch exits 130 with the state saved; --resume finishes",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "mgc-tabla-sigint-" });
+    try {
+      // 4 taals × 60 clips = 240 training examples: 5 batches of 48.
+      const data = join(root, "tabla");
+      await writeProcessedFixture(data, {
+        dataset: "tabla",
+        labels: ["Dadra", "Ektal", "Rupak", "Trital"],
+        tracks: { train: 60, val: 1, test: 1 },
+        segments: 1,
+        shape: [8, 16],
+        scaler: "per-mel",
+      });
+      const script = new URL("./05_train_tabla.ts", import.meta.url).pathname;
+      const run = (name: string): string => join(root, name, "models", "tabla-random-seed42");
+      await checkInterruptAndResume({
+        root,
+        denoArgs: (name) => [
+          ...["run", "-RWE", "--allow-sys", "--allow-ffi", script, "--data", data],
+          ...["--reports", join(root, name, "reports"), "--models-dir", join(root, name, "models")],
+          ...["--no-transfer", "--backend", "wasm", "--threads", "1", "--epochs", "2"],
+          ...["--latency-runs", "0"],
+        ],
+        after: /epoch 1\/2: .*batch 2\/5/,
+        ckpt: (name) => join(run(name), ".resume", "UNet_Audio_Classifier_TABLA"),
+        bundle: (name) => join(run(name), "UNet_Audio_Classifier_best_TABLA"),
+        log: (name) =>
+          join(root, name, "reports", "tabla-random-seed42", "log_UNet_Audio_Classifier_TABLA.csv"),
+        steps: 5,
+        task: "tabla:train",
+        compare: false,
+      });
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -190,6 +190,9 @@ async function main(): Promise<void> {
     }
   } else if (only.includes("engine")) {
     await engineGroup(values, backend, quick, (r) => emit({ ...r, peak_gflops: peak }));
+    // The per-batch turn of the event loop that lets Ctrl-C in (paid once per training batch).
+    const { benchYield } = await import("../mod/engine/interrupt_bench.ts");
+    for (const r of await benchYield(quick ? { runs: 10 } : {})) emit({ ...r });
   }
   if (only.includes("predict")) {
     log("bench: predict one 30 s clip with the UNet …");

@@ -11,6 +11,7 @@
  * @module
  */
 import { choiceFlag, parseCli, runMain, UsageError, UserError } from "../mod/cli.ts";
+import { interruptSignal } from "../mod/interrupt.ts";
 import {
   ArchiveFormatError,
   ChecksumError,
@@ -18,6 +19,7 @@ import {
   type DatasetName,
   DownloadError,
   getDataset,
+  type GetDatasetOptions,
   KaggleCredentialsError,
   resolveSource,
   SOURCES,
@@ -32,8 +34,15 @@ const sourceList = DATASET_NAMES.map((n) =>
   }`
 ).join("\n");
 
-/** Runs the command line. */
-export async function main(args: string[]): Promise<void> {
+/**
+ * Runs the command line. `overrides` replace options of `getDataset` (tests: a loopback URL and
+ * a source with generated checksums). Ctrl-C stops the download (the `.part` is kept and resumes)
+ * or the extraction (the staging folder is removed) within one chunk or file, and exits 130.
+ */
+export async function main(
+  args: string[],
+  overrides: Partial<GetDatasetOptions> = {},
+): Promise<void> {
   const { values, positionals } = parseCli(args, {
     usage: "deno task data:get <gtzan|fma|indian|tabla> [--data-root data] [--source ID] [--force]",
     description:
@@ -58,12 +67,17 @@ export async function main(args: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  interruptSignal({
+    message: "interrupt: stopping after the chunk or file in flight (a partial download is kept " +
+      "and resumes next time; Ctrl-C again waits, a third time quits at once)",
+  });
   try {
     const r = await getDataset(name, {
       dataRoot: String(values["data-root"]),
       force: values.force === true,
       source,
       keepArchives: values["keep-archives"] === true,
+      ...overrides,
     });
     console.log(JSON.stringify({ dataset: name, ...r, archives: undefined }));
   } catch (e) {

@@ -2,15 +2,19 @@
  * `deno task analysis`: turns what the experiments wrote into the tables, figures and the one page
  * a paper needs. It trains nothing and works with whatever subset of results exists.
  *
- * 1. reads `--reports` (summary CSVs, predictions, epoch logs, run.json);
+ * 1. reads `--reports` and every run folder in it (`<reports>/<run>/`: one per experiment
+ *    configuration, e.g. `gtzan-random-seed42`, `kfold-seed-leaky-gtzan-random-k5-seed42`;
+ *    summary CSVs, predictions, epoch logs, run.json), labelling each run side by side;
  * 2. writes `tables/*.{csv,md}` and `figures/*.{vl.json,svg}` under `--out` (default: the same);
- * 3. for the champion (best mean GTZAN test accuracy) computes confusion matrices, classification
- *    reports and a t-SNE of its pooled features (its bundle `--models-dir/<Model>_best_<TAG>/`
- *    run on the processed test set; `--data` defaults to the folder run.json names);
+ * 3. for the champion (best mean GTZAN test accuracy of the main tournament) computes confusion
+ *    matrices, classification reports and a t-SNE of its pooled features (its bundle
+ *    `--models-dir/<run>/<Model>_best_<TAG>/` run on the processed test set; `--data` defaults
+ *    to the folder its run.json names);
  * 4. writes `index.html`, and lists on stderr and in the page what was missing.
  *
  * Artefacts are cached under `<out>/.cache/` by their inputs' hashes; `FINAL_ANALYSIS_USE_CACHE=0`
- * recomputes them.
+ * recomputes them. Ctrl-C stops at the next figure, t-SNE step or feature batch and exits 130
+ * (every file written is complete).
  *
  * @module
  */
@@ -19,6 +23,7 @@ import { runAnalysis } from "../mod/report/mod.ts";
 import { intFlag, parseCli, runMain } from "../mod/cli.ts";
 import { exists, readJson } from "../mod/fs.ts";
 import { log } from "../mod/progress.ts";
+import { interruptSignal } from "../mod/interrupt.ts";
 
 async function main(): Promise<void> {
   const { values } = parseCli(Deno.args, {
@@ -45,7 +50,11 @@ async function main(): Promise<void> {
   const perClass = intFlag(values, "tsne-per-class", 1);
   const batchSize = intFlag(values, "batch-size", 1);
   const useCache = Deno.env.get("FINAL_ANALYSIS_USE_CACHE") !== "0";
-  const dataDir = typeof values.data === "string" ? values.data : await dataDirFromRun(reportsDir);
+  // Ctrl-C: stop at the next figure, t-SNE step or feature batch (files written stay complete).
+  interruptSignal({
+    message: "interrupt: stopping at the next figure or t-SNE step (files already written are " +
+      "complete; Ctrl-C again waits, a third time quits at once)",
+  });
 
   const result = await runAnalysis({
     reportsDir,
@@ -55,9 +64,14 @@ async function main(): Promise<void> {
     tsnePerClass: perClass,
     tsneIterations: intFlag(values, "tsne-iterations", 1),
     // tfjs is loaded only when a t-SNE is wanted.
+    // The champion's bundle is in its run folder under --models-dir (models/<run>/…).
     embedding: values["no-tsne"] ? undefined : async (champion) => {
       const { bundleEmbedding } = await import("../mod/report/pooled_features.ts");
-      const modelsDir = String(values["models-dir"]);
+      const run = champion.run ?? "";
+      const modelsDir = join(String(values["models-dir"]), run);
+      const dataDir = typeof values.data === "string"
+        ? values.data
+        : await dataDirFromRun(join(reportsDir, run));
       return await bundleEmbedding({ modelsDir, dataDir, perClass, seed, batchSize })(champion);
     },
   });

@@ -11,6 +11,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { formatSeconds } from "../progress.ts";
+import { pollInterrupt } from "../interrupt.ts";
 
 /** A download failed in a way the user can act on; the message is one line. */
 export class DownloadError extends Error {
@@ -217,6 +218,10 @@ async function receive(
       for (const h of hashes) h.update(chunk.value);
       got += chunk.value.length;
       meter.update(got);
+      await pollInterrupt(
+        `interrupted: ${formatBytes(got)} of ${ctx.url} kept in ${part}; run the same command ` +
+          "again to resume the download",
+      );
     }
   } finally {
     file.close();

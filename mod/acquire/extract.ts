@@ -18,6 +18,7 @@ import { crc32, createGunzip } from "node:zlib";
 import { Inflate } from "fflate";
 import tar from "tar-stream";
 import type { ArchiveKind, LayoutMap } from "./sources.ts";
+import { pollInterrupt } from "../interrupt.ts";
 
 /** An archive entry that would land outside the target folder, or is otherwise unsafe. */
 export class UnsafeArchiveError extends Error {
@@ -242,6 +243,7 @@ async function extractZip(archive: string, out: Writer, options: ExtractOptions)
       out.result.files++;
       out.result.bytes += e.usize;
       if (++done % 1000 === 0) options.log?.(`${archive}: ${done} files extracted`);
+      await pollInterrupt(`interrupted: extracting ${archive} stopped after ${done} files`);
     }
   } finally {
     f.close();
@@ -495,6 +497,7 @@ async function extractTarGz(archive: string, out: Writer, options: ExtractOption
       }
       out.result.files++;
       if (++done % 1000 === 0) options.log?.(`${archive}: ${done} files extracted`);
+      await pollInterrupt(`interrupted: extracting ${archive} stopped after ${done} files`);
     }
   } catch (e) {
     src.destroy();

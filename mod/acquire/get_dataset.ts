@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { exists, readJson, writeJsonAtomic } from "../fs.ts";
+import { whileSaving } from "../interrupt.ts";
 import { downloadFile, formatBytes, hashFileHex } from "./download.ts";
 import { extractArchive } from "./extract.ts";
 import {
@@ -273,13 +274,16 @@ async function extractInPlace(
       log?.(`${spec.name}: ${res.links.length} links inside the archive were not created`);
     }
     const tops = new Set(spec.layout.map((m) => m.to.split("/")[0]!));
-    for (const top of tops) {
-      const from = join(staging, top);
-      if (!await exists(from)) continue;
-      const to = join(dir, top);
-      await Deno.remove(to, { recursive: true }).catch(() => {});
-      await Deno.rename(from, to);
-    }
+    // Ctrl-C waits for the moves: never an old folder removed and the new one not in place.
+    await whileSaving(dir, async () => {
+      for (const top of tops) {
+        const from = join(staging, top);
+        if (!await exists(from)) continue;
+        const to = join(dir, top);
+        await Deno.remove(to, { recursive: true }).catch(() => {});
+        await Deno.rename(from, to);
+      }
+    });
     return res.files;
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { describeNonFinite, type NonFiniteCounts } from "../finite.ts";
+import { describeNonFinite, type NonFiniteCounts } from "./finite.ts";
 import { AudioDecodeError } from "./_audio_common.ts";
 import type { PcmEncoding } from "./_pcm.ts";
 

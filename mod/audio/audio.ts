@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { countNonFinite, describeNonFinite } from "../finite.ts";
+import { countNonFinite, describeNonFinite } from "./finite.ts";
 import { AudioDecodeError, type MonoAudio } from "./_audio_common.ts";
 import { decodeAu, isAu } from "./_au.ts";
 import { decodeMp3, isMp3 } from "./_mp3.ts";

@@ -17,3 +17,4 @@
 export * from "./audio.ts";
 export * from "./resample.ts";
 export * from "./wav_write.ts";
+export * from "./finite.ts";

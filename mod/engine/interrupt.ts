@@ -1,10 +1,14 @@
 /**
  * Ctrl-C as a request: {@linkcode interruptOnSigint} turns the first SIGINT into an abort signal
- * that the training loop checks after each batch.
+ * that the training loop checks after each batch (the process-wide handler of `../interrupt.ts`),
+ * and {@linkcode interruptibleSource} makes a pass over a sample source (validation, test scoring)
+ * stop at the next batch once that signal aborts.
  *
  * @module
  */
-import { log } from "../progress.ts";
+import { Interrupted, interruptExitCode, nextTurn } from "../interrupt.ts";
+import { interruptSignal, releaseInterrupt } from "../interrupt.ts";
+import type { SampleSource } from "../prepare/samples.ts";
 
 /** What {@linkcode interruptOnSigint} returns. */
 export interface Interrupt {
@@ -17,7 +21,8 @@ export interface Interrupt {
 /**
  * Turns the first Ctrl-C (SIGINT) into an abort of the returned signal, so that `train`
  * finishes its batch, saves its checkpoint and returns `interrupted: true` (the script then exits
- * 130); a second Ctrl-C exits at once with 130.
+ * 130). A second Ctrl-C waits (saying what is being saved); a third one outside a save exits at
+ * once with 130.
  *
  * @example
  * ```ts
@@ -29,12 +34,41 @@ export interface Interrupt {
  * ```
  */
 export function interruptOnSigint(): Interrupt {
-  const ctrl = new AbortController();
-  const handler = (): void => {
-    if (ctrl.signal.aborted) Deno.exit(130);
-    log("interrupt: finishing the current batch and saving (Ctrl-C again to quit now)");
-    ctrl.abort();
+  const signal = interruptSignal({
+    message: "interrupt: finishing the current batch and saving (Ctrl-C again waits; a third " +
+      "time quits without saving)",
+  });
+  return { signal, dispose: releaseInterrupt };
+}
+
+/**
+ * `src` with a turn of the event loop before every read (so a Ctrl-C during the previous batch's
+ * forward pass reaches its listener), throwing {@linkcode Interrupted} with `message` from the
+ * first read after `signal` aborted.
+ *
+ * @example
+ * ```ts
+ * import { arraySource } from "../prepare/samples.ts";
+ * import { interruptibleSource } from "./interrupt.ts";
+ * const src = arraySource(new Float32Array(4), new Int32Array([0, 1]), [2], 2);
+ * const ctrl = new AbortController();
+ * const guarded = interruptibleSource(src, ctrl.signal, "stopped");
+ * console.log((await guarded.read([1])).y); // Int32Array [1]
+ * ```
+ */
+export function interruptibleSource(
+  src: SampleSource,
+  signal: AbortSignal,
+  message = "interrupted",
+): SampleSource {
+  return {
+    length: src.length,
+    sampleShape: src.sampleShape,
+    numClasses: src.numClasses,
+    read: async (indices) => {
+      await nextTurn();
+      if (signal.aborted) throw new Interrupted(message, interruptExitCode());
+      return await src.read(indices);
+    },
   };
-  Deno.addSignalListener("SIGINT", handler);
-  return { signal: ctrl.signal, dispose: () => Deno.removeSignalListener("SIGINT", handler) };
 }

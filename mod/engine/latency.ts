@@ -7,6 +7,7 @@
  */
 import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
+import { Interrupted, interruptExitCode, nextTurn } from "../interrupt.ts";
 
 /** Options of {@linkcode measureLatency}. */
 export interface LatencyOptions {
@@ -18,6 +19,8 @@ export interface LatencyOptions {
   batch?: number;
   /** Seed of the random input; default 42. */
   seed?: number;
+  /** Ctrl-C: between runs, signals are let in and an aborted signal throws `Interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** What {@linkcode measureLatency} returns. Times are per run (one batch), in milliseconds. */
@@ -84,6 +87,12 @@ export async function measureLatency(
   }
   const x = tf.randomNormal([batch, ...(inputShape as number[])], 0, 1, "float32", seed);
   const once = async (): Promise<number> => {
+    if (options.signal) {
+      await nextTurn(); // untimed
+      if (options.signal.aborted) {
+        throw new Interrupted("interrupted while measuring latency", interruptExitCode());
+      }
+    }
     const t0 = performance.now();
     const y = tf.tidy(() => model.predict(x) as tf.Tensor);
     await y.data();

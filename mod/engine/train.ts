@@ -28,7 +28,7 @@ import { batchRanges, readLabels, sampleSize, type SampleSource } from "../prepa
 import { dropoutLayers, epochOrder, trainStep } from "./batches.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./callbacks.ts";
 import { metricDirection } from "./callbacks.ts";
-import { evaluate } from "./evaluate.ts";
+import { type EvalResult, evaluate } from "./evaluate.ts";
 import {
   getWeightArrays,
   hasCheckpoint,
@@ -41,6 +41,8 @@ import { balancedClassWeights, countCorrect, type LossOptions } from "./loss.ts"
 import { Adam, type LrSchedule } from "./optim.ts";
 import { formatSeconds, log, Progress } from "../progress.ts";
 import { Rng } from "../rng.ts";
+import { Interrupted, nextTurn, whileSaving } from "../interrupt.ts";
+import { interruptibleSource } from "./interrupt.ts";
 
 /** Optimizer settings (Keras names and defaults). */
 export interface OptimizerConfig {
@@ -118,7 +120,11 @@ export interface TrainConfig {
   resume?: boolean;
   /** CSV file rewritten (atomically) after every epoch with the history. */
   logCsv?: string;
-  /** When aborted, the current batch finishes, the checkpoint is saved and `train` returns. */
+  /**
+   * When aborted, the batch in flight finishes (the loop lets signals in after every batch and
+   * before every validation batch), the checkpoint is saved (mid-epoch: epoch, step, the epoch's
+   * sample order, optimizer and callback state) and `train` returns `interrupted: true`.
+   */
   signal?: AbortSignal;
   /** Label for progress lines (e.g. the model name). */
   label?: string;
@@ -180,8 +186,10 @@ interface TrainerState {
   fingerprint: { samples: number; batchSize: number; microBatch: number; seed: number };
   /** Next epoch to run (0-based). */
   epoch: number;
-  /** Next step within `epoch`. */
+  /** Next step within `epoch` (the epoch's step count: its batches are done, validation is not). */
   step: number;
+  /** Sample order of `epoch` when saved mid-epoch (it is a function of seed and epoch). */
+  order?: number[];
   /** Training ended (by the epoch limit or a callback). */
   finished: boolean;
   stoppedEarly: boolean;
@@ -294,17 +302,32 @@ export async function train(
 
   const save = async (): Promise<void> => {
     if (!config.checkpointDir) return;
+    const dir = config.checkpointDir;
     const arrays: Record<string, Float32Array> = {};
     state.callbacks = callbacks.map((cb, i) => {
       const s = cb.getState?.() ?? { json: null };
       (s.arrays ?? []).forEach((a, j) => (arrays[`callback/${i}/${j}`] = a));
       return { json: s.json, arrays: s.arrays?.length ?? 0 };
     });
-    await saveCheckpoint(config.checkpointDir, model, {
-      state,
-      optimizer: await opt.getState(),
-      arrays,
-    });
+    await whileSaving(
+      dir,
+      async () =>
+        await saveCheckpoint(dir, model, { state, optimizer: await opt.getState(), arrays }),
+    );
+  };
+  // Ctrl-C: save where the loop stands and say where (the script prints how to resume).
+  const saveInterrupted = async (epoch: number, steps: number): Promise<TrainResult> => {
+    await save();
+    if (verbose) {
+      const at = `epoch ${epoch + 1}, step ${state.step} of ${steps}` +
+        (state.step === steps ? " (validation runs on resume)" : "");
+      log(
+        config.checkpointDir
+          ? `interrupted: state saved in ${config.checkpointDir} at ${at}`
+          : `interrupted at ${at}: no checkpoint folder, nothing saved`,
+      );
+    }
+    return result(true);
   };
   const result = (interrupted: boolean): TrainResult =>
     summarise(state.history, monitor, state.stoppedEarly, interrupted);
@@ -313,8 +336,12 @@ export async function train(
     const ranges = batchRanges(n, batchSize);
     const size = sampleSize(trainSrc.sampleShape);
     const canExtend = !state.stoppedEarly;
+    const guardedVal = valSrc && config.signal
+      ? interruptibleSource(valSrc, config.signal, "interrupted during validation")
+      : valSrc;
     for (let epoch = state.epoch; epoch < config.epochs && canExtend; epoch++) {
-      const order = epochOrder(n, config.seed, epoch);
+      const order = state.order?.length === n ? state.order : epochOrder(n, config.seed, epoch);
+      state.order = order;
       const p = state.partial;
       const progress = new Progress(
         `${config.label ? config.label + " " : ""}epoch ${epoch + 1}/${config.epochs}` +
@@ -358,12 +385,13 @@ export async function train(
         );
         config.onBatchEnd?.({ epoch, step, steps: ranges.length, loss: out.loss });
         state.step = step + 1;
-        if (config.signal?.aborted && step + 1 < ranges.length) {
+        // One real turn of the event loop: a Ctrl-C pressed during the step reaches its listener
+        // before the next step starts (the check below then saves and returns).
+        await nextTurn();
+        if (config.signal?.aborted) {
           p.seconds += (performance.now() - t0) / 1000;
           t0 = performance.now();
-          await save();
-          if (verbose) log(`interrupted: state saved at epoch ${epoch + 1}, step ${step + 1}`);
-          return result(true);
+          return await saveInterrupted(epoch, ranges.length);
         }
       }
       const trainSeconds = p.seconds + (performance.now() - t0) / 1000;
@@ -376,11 +404,18 @@ export async function train(
         seconds: 0,
         samples_per_s: p.seen / Math.max(trainSeconds, 1e-9),
       };
-      if (valSrc) {
-        const v = await evaluate(model, valSrc, {
-          batchSize: config.evalBatchSize ?? batchSize,
-          labelSmoothing: config.labelSmoothing,
-        });
+      if (guardedVal) {
+        let v: EvalResult;
+        try {
+          v = await evaluate(model, guardedVal, {
+            batchSize: config.evalBatchSize ?? batchSize,
+            labelSmoothing: config.labelSmoothing,
+          });
+        } catch (e) {
+          if (!(e instanceof Interrupted)) throw e;
+          p.seconds = trainSeconds;
+          return await saveInterrupted(epoch, ranges.length);
+        }
         row.val_loss = v.loss;
         row.val_accuracy = v.accuracy;
         if (config.top3) row.val_top3_accuracy = v.top3Accuracy;
@@ -399,6 +434,7 @@ export async function train(
       config.onEpochEnd?.(row);
       state.epoch = epoch + 1;
       state.step = 0;
+      state.order = undefined;
       state.partial = emptyPartial();
       if (ctx.stopTraining) state.stoppedEarly = true;
       if (config.logCsv) await writeFileAtomic(config.logCsv, historyCsv(state.history));

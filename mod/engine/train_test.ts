@@ -13,6 +13,10 @@ import { getWeightArrays, loadModelDir } from "./checkpoint.ts";
 import { Rng } from "../rng.ts";
 import { evaluate, predictProbs } from "./evaluate.ts";
 import { train, type TrainConfig } from "./train.ts";
+import { epochOrder } from "./batches.ts";
+import { readJson } from "../fs.ts";
+import { spawnDeno } from "./_interrupt_testutil.ts";
+import { join } from "node:path";
 
 await initBackend({ backend: "cpu", quiet: true });
 
@@ -197,8 +201,8 @@ Deno.test("train: resuming after an interrupt gives the same weights as an unint
   const want = await getWeightArrays(whole);
 
   for (const stopAt of [{ epoch: 1, step: 2 }, { epoch: 1, step: 4 }]) {
-    // Interrupt in the middle of epoch 2 (step 2 of 5), or at its last step (state saved after
-    // the epoch), then resume in a fresh model object.
+    // Interrupt in the middle of epoch 2 (after step 3 of 5), or after its last step (saved
+    // before validation), then resume in a fresh model object.
     const ckpt = `${dir}/ckpt-${stopAt.step}`;
     const ctrl = new AbortController();
     const first = tinyCnn(5);
@@ -215,6 +219,12 @@ Deno.test("train: resuming after an interrupt gives the same weights as an unint
       }),
     );
     assert(r1.interrupted);
+    const { state: saved } = await readJson<
+      { state: { epoch: number; step: number; order?: number[] } }
+    >(join(ckpt, "trainer_state.json"));
+    // Saved after the batch in flight: mid-epoch (step 3 of 5) or all 5 batches, no validation.
+    assertEquals([saved.epoch, saved.step], [stopAt.epoch, stopAt.step + 1]);
+    assertEquals(saved.order, epochOrder(40, 7, stopAt.epoch));
     const resumed = tinyCnn(99); // different initial weights: all must come from the checkpoint
     const r2 = await train(
       resumed,
@@ -318,7 +328,8 @@ Deno.test("predictProbs: batched inference over arrays and sources gives rows th
 });
 
 Deno.test({
-  name: "interruptOnSigint: the first SIGINT aborts the signal, the second exits 130",
+  name:
+    "interruptOnSigint: the first SIGINT aborts the signal, the second waits, the third exits 130",
   ignore: Deno.build.os === "windows" ||
     Deno.permissions.querySync({ name: "run" }).state !== "granted",
   fn: async () => {
@@ -329,31 +340,71 @@ Deno.test({
       i.signal.addEventListener("abort", () => console.log("aborted"));
       console.log("ready");
       setInterval(() => {}, 1000);`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", code],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    const waitFor = async (word: string): Promise<void> => {
-      while (!out.includes(word)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += value;
-      }
-    };
-    await waitFor("ready");
-    child.kill("SIGINT");
-    await waitFor("aborted");
-    child.kill("SIGINT");
-    const status = await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    await child.stderr.cancel();
-    assert(out.includes("aborted"), out);
-    assertEquals(status.code, 130);
+    const child = spawnDeno(["eval", "--quiet", code]);
+    await child.waitFor("ready");
+    child.kill();
+    await child.waitFor("aborted");
+    child.kill();
+    await child.waitFor("still finishing");
+    child.kill();
+    const r = await child.done();
+    assert(r.stderr.includes("interrupt: finishing the current batch and saving"), r.stderr);
+    assertEquals(r.code, 130);
   },
+});
+
+Deno.test("train: Ctrl-C during validation saves the finished batches; the resumed run validates and matches", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trainSrc = bands(40, 6);
+    const valSrc = bands(12, 7);
+    const cfg = (extra: Partial<TrainConfig>): TrainConfig =>
+      base({
+        epochs: 3,
+        evalBatchSize: 4,
+        callbacks: [new ReduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 1 })],
+        ...extra,
+      });
+    const whole = tinyCnn(5);
+    const r0 = await train(whole, trainSrc, valSrc, cfg({}));
+    // Abort from inside the second epoch's validation pass (its second batch read).
+    const ctrl = new AbortController();
+    let reads = 0;
+    let epoch = 0;
+    const spy: SampleSource = {
+      ...valSrc,
+      read: (idx) => {
+        if (epoch === 1 && ++reads === 2) ctrl.abort();
+        return valSrc.read(idx);
+      },
+    };
+    const ckpt = join(dir, "ckpt");
+    const r1 = await train(
+      tinyCnn(5),
+      trainSrc,
+      spy,
+      cfg({ checkpointDir: ckpt, signal: ctrl.signal, onEpochEnd: () => epoch++ }),
+    );
+    assert(r1.interrupted);
+    assertEquals(r1.history.length, 1);
+    const { state: saved } = await readJson<
+      { state: { epoch: number; step: number; order: number[] } }
+    >(join(ckpt, "trainer_state.json"));
+    assertEquals([saved.epoch, saved.step], [1, 5]); // 40 samples / batch 8: all 5 steps done
+    assertEquals(saved.order, epochOrder(40, 7, 1));
+    const resumed = tinyCnn(99);
+    const r2 = await train(resumed, trainSrc, valSrc, cfg({ checkpointDir: ckpt, resume: true }));
+    assert(!r2.interrupted);
+    assertEquals(getWeightArrays(resumed), getWeightArrays(whole));
+    assertEquals(
+      r2.history.map((r) => [r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.lr]),
+      r0.history.map((r) => [r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.lr]),
+    );
+    whole.dispose();
+    resumed.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("train: rejects bad settings with a message naming them", async () => {

@@ -6,7 +6,9 @@
  * GTZAN tournament and writes `training_summary_<NAME>.csv` and `run_<NAME>.json`.
  *
  * Run files are named with the dataset as the tag (`UNet_Audio_Classifier_best_INDIAN/`,
- * `log_Lean_UNet_FMA.csv`), so they never overwrite the GTZAN bundles they transfer from.
+ * `log_Lean_UNet_FMA.csv`) and the script puts them in this configuration's folders
+ * (`reports/<dataset>-<split>-seed<N>/`, `models/…/`: `run_folder.ts`), so they never overwrite
+ * the GTZAN bundles they transfer from, nor another split's or seed's results.
  *
  * @module
  */
@@ -16,9 +18,10 @@ import { backendInfo } from "../engine/backend.ts";
 import { manifestVerification } from "../datasets/verification.ts";
 import { type FlagSpec, type ParsedCli, UserError } from "../cli.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
-import { exists, writeFileAtomic, writeJsonAtomic } from "../fs.ts";
+import { compareCodePoints, exists, writeFileAtomic, writeJsonAtomic } from "../fs.ts";
 import { loadProcessed, type ProcessedData, subsetProcessed } from "../prepare/processed.ts";
 import { log } from "../progress.ts";
+import { openRunFolder } from "./run_folder.ts";
 import { FMA_RECIPE, INDIAN_RECIPE, TABLA_RECIPE, type TrainRecipe } from "./recipes.ts";
 import { SUMMARY_COLUMNS } from "./tournament.ts";
 import {
@@ -65,7 +68,7 @@ export const TABLA_PIPELINE: Readonly<DatasetPipeline> = Object.freeze({
   transfer: true,
 });
 
-/** The GTZAN UNet bundles tried, in order, when no transfer source is given. */
+/** The GTZAN UNet bundles tried, in order, in each GTZAN tournament folder. */
 export const DEFAULT_TRANSFER_SOURCES: readonly string[] = Object.freeze([
   "UNet_Audio_Classifier_best_WITH_AUG",
   "UNet_Audio_Classifier_best_NO_AUG",
@@ -73,8 +76,11 @@ export const DEFAULT_TRANSFER_SOURCES: readonly string[] = Object.freeze([
 
 /**
  * The bundle to transfer from: `explicit` when given (it must hold `model.json` and
- * `weights.bin`), else the first of {@linkcode DEFAULT_TRANSFER_SOURCES} under `modelsDir` that
- * does. Throws a {@linkcode UserError} saying what was tried and how to proceed.
+ * `weights.bin`), else the first of {@linkcode DEFAULT_TRANSFER_SOURCES} that is a bundle in the
+ * GTZAN tournament folders under `modelsDir` (`gtzan-random-seed<N>/`, then
+ * `gtzan-random-seeds…/` with the lowest seed's `…_seed<N>` bundle; quick runs never), then
+ * directly in `modelsDir` (the layout before run folders). Throws a {@linkcode UserError} saying
+ * what was tried and how to proceed.
  *
  * @example
  * ```ts
@@ -94,10 +100,29 @@ export async function resolveTransferSource(
       `--transfer-from ${explicit}: not a model bundle (model.json, weights.bin)`,
     );
   }
-  const tried = DEFAULT_TRANSFER_SOURCES.map((d) => join(modelsDir, d));
+  const folders: string[] = [];
+  try {
+    for await (const e of Deno.readDir(modelsDir)) {
+      if (e.isDirectory && /^gtzan-random-seeds?\d[\d-]*$/.test(e.name)) folders.push(e.name);
+    }
+  } catch { /* no models folder yet */ }
+  folders.sort((a, b) =>
+    Number(a.includes("seeds")) - Number(b.includes("seeds")) ||
+    compareCodePoints(a, b)
+  );
+  const tried: string[] = [];
+  for (const name of DEFAULT_TRANSFER_SOURCES) {
+    for (const f of folders) {
+      const seeds = /seeds([\d-]+)$/.exec(f)?.[1]?.split("-").map(Number);
+      const sub = seeds ? `${name}_seed${Math.min(...seeds)}` : name;
+      tried.push(join(modelsDir, f, sub));
+    }
+    tried.push(join(modelsDir, name));
+  }
   for (const dir of tried) if (await isBundle(dir)) return dir;
   throw new UserError(
-    `no GTZAN UNet to transfer from (tried ${tried.join(", ")}): run \`deno task gtzan:train\` ` +
+    `no GTZAN UNet to transfer from (tried ${join(modelsDir, "gtzan-random-seed*")}/ and ` +
+      `${modelsDir}/ for ${DEFAULT_TRANSFER_SOURCES.join(", ")}): run \`deno task gtzan:train\` ` +
       "first, pass --transfer-from <bundle>, or --no-transfer to train from scratch",
   );
 }
@@ -326,7 +351,7 @@ export function datasetTrainFlags(pipeline: Readonly<DatasetPipeline>): Record<s
 export async function runDatasetTraining(
   pipeline: Readonly<DatasetPipeline>,
   values: ParsedCli["values"],
-  options: { dataDir: string; command?: string },
+  options: { dataDir: string; command?: string; args?: readonly string[] },
 ): Promise<void> {
   const flags = readTrainFlags(values);
   let data = await loadProcessed(options.dataDir);
@@ -342,6 +367,18 @@ export async function runDatasetTraining(
     )
     : null;
   if (pipeline.transfer && transferFrom === null) log("transfer: none (--no-transfer)");
+  const folder = await openRunFolder(
+    flags.reportsDir,
+    flags.modelsDir,
+    {
+      dataset: pipeline.dataset,
+      split: String(data.manifest.split.protocol ?? "random"),
+      seeds: flags.seeds,
+      quick: flags.quick,
+    },
+    log,
+    flags.resume,
+  );
 
   const { signal } = await startTraining(flags);
   const result = await trainDataset(pipeline, {
@@ -349,8 +386,13 @@ export async function runDatasetTraining(
     seeds: flags.seeds,
     transferFrom,
     ...runOptionsFromFlags(flags, signal, 3),
-    meta: { command: options.command ?? null, quick: flags.quick },
+    reportsDir: folder.reportsDir,
+    modelsDir: folder.modelsDir,
+    meta: { command: options.command ?? null, quick: flags.quick, run_folder: folder.name },
   });
   data.close();
-  finishTraining(result);
+  finishTraining(result, {
+    task: `${pipeline.dataset}:train`,
+    args: options.args ?? Deno.args,
+  });
 }

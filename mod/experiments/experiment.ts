@@ -32,7 +32,9 @@ import type { ProcessedData } from "../prepare/processed.ts";
 import { log } from "../progress.ts";
 import type { TrainRecipe } from "./recipes.ts";
 import { evaluate } from "../engine/evaluate.ts";
+import { interruptibleSource } from "../engine/interrupt.ts";
 import { train } from "../engine/train.ts";
+import { Interrupted } from "../interrupt.ts";
 import { type TransferReport, transferWeights } from "./transfer.ts";
 
 /** What one run produced: a row of the summary CSV plus context. */
@@ -250,24 +252,37 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       bundle: bundleDir,
       ...(transfer ? { transfer } : {}),
     };
-    if (result.interrupted) {
-      return {
-        ...base,
-        Best_Val_Accuracy: NaN,
-        Test_Accuracy: NaN,
-        Latency_ms: NaN,
-        Test_Track_Accuracy: NaN,
-        Latency_p90_ms: NaN,
-        Test_Top3_Accuracy: NaN,
-        interrupted: true,
-      };
-    }
-    // Score the test split with the best checkpoint's weights.
+    const interrupted: RunResult = {
+      ...base,
+      Best_Val_Accuracy: NaN,
+      Test_Accuracy: NaN,
+      Latency_ms: NaN,
+      Test_Track_Accuracy: NaN,
+      Latency_p90_ms: NaN,
+      Test_Top3_Accuracy: NaN,
+      interrupted: true,
+    };
+    if (result.interrupted) return interrupted;
+    // Score the test split with the best checkpoint's weights; Ctrl-C stops it at the next batch
+    // (the training state is saved and finished: --resume only scores).
     if (await exists(join(bundleDir, "weights.bin"))) {
       setWeightArrays(model, await readModelWeights(bundleDir));
     }
     const test = data.parts.test;
-    const ev = await evaluate(model, test.source, { batchSize: 32 });
+    const stopped = (e: unknown): RunResult => {
+      if (!(e instanceof Interrupted)) throw e;
+      if (verbose) log(`${name}: ${e.message}; training is finished and saved in ${resumeDir}`);
+      return interrupted;
+    };
+    const testSource = opts.signal
+      ? interruptibleSource(test.source, opts.signal, "interrupted while scoring the test split")
+      : test.source;
+    let ev;
+    try {
+      ev = await evaluate(model, testSource, { batchSize: 32 });
+    } catch (e) {
+      return stopped(e);
+    }
     const track = trackScores(ev.probs, test, numClasses);
     await writePredictions(
       join(opts.reportsDir, `predictions_${name}.csv`),
@@ -278,15 +293,23 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     );
     const runs = opts.latencyRuns ?? 100;
     // Latency of the deployed form: BatchNormalization folded into the convolutions.
-    const latency = runs > 0
-      ? await foldBatchNorm(model).then(async (folded) => {
+    let latency = { medianMs: NaN, p90Ms: NaN };
+    try {
+      if (runs > 0) {
+        const folded = await foldBatchNorm(model);
         try {
-          return await measureLatency(folded, { runs, warmup: Math.min(10, runs) });
+          latency = await measureLatency(folded, {
+            runs,
+            warmup: Math.min(10, runs),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
         } finally {
           folded.dispose();
         }
-      })
-      : { medianMs: NaN, p90Ms: NaN };
+      }
+    } catch (e) {
+      return stopped(e);
+    }
     const bestVal = Math.max(...result.history.map((h) => h.val_accuracy ?? -Infinity));
     const row: RunResult = {
       ...base,

@@ -23,12 +23,11 @@
  * @module
  */
 import { join } from "node:path";
-import { stringify } from "csv-stringify/sync";
 import { backendInfo } from "../engine/backend.ts";
 import { manifestVerification } from "../datasets/verification.ts";
 import { arraySource, range, sampleSize, subsetSource } from "../prepare/samples.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
+import { writeJsonAtomic } from "../fs.ts";
 import type { ModelName } from "../models/mod.ts";
 import type { ProcessedData, ProcessedPart } from "../prepare/processed.ts";
 import { log } from "../progress.ts";
@@ -36,19 +35,16 @@ import type { TrainRecipe } from "./recipes.ts";
 import { Rng } from "../rng.ts";
 import { type Scaler, ScalerFitter } from "../features/scaler.ts";
 import { type Fold, stratifiedGroupKFold } from "../datasets/split.ts";
-
-/** The two k-fold protocols. */
-export type KFoldProtocol = "grouped" | "seed-leaky";
-
-/** The k-fold protocols, for flags. */
-export const KFOLD_PROTOCOLS: readonly KFoldProtocol[] = ["grouped", "seed-leaky"];
-
-/** What every output of the `seed-leaky` protocol says. */
-export const LEAKY_NOTE = "leaky: segments of one track in train and validation";
-
-/** What the `grouped` protocol's outputs say. */
-export const GROUPED_NOTE =
-  "grouped: whole tracks held out; scaler re-fitted per fold; epoch chosen on inner validation tracks";
+import {
+  type FoldRow,
+  formatFold,
+  GROUPED_NOTE,
+  type KFoldProtocol,
+  kfoldSummary,
+  type KFoldSummaryRow,
+  LEAKY_NOTE,
+  writeKFoldReports,
+} from "./kfold_tables.ts";
 
 /**
  * k folds over samples, stratified by label: sklearn's `StratifiedKFold(n_splits=k,
@@ -279,151 +275,6 @@ export function foldProcessed(
   return { ...data, scaler, parts, close: () => {} };
 }
 
-/** One row of `kfold_cv_unet_gtzan_folds.csv`. */
-export interface FoldRow {
-  Fold: number;
-  Protocol: KFoldProtocol;
-  /** Distinct tracks among the training segments. */
-  Train_Tracks: number;
-  /** Distinct tracks among the held-out segments. */
-  Val_Tracks: number;
-  Train_Segments: number;
-  Val_Segments: number;
-  /** Held-out segment accuracy (`seed-leaky`: the maximum over epochs, as the original). */
-  Val_Accuracy: number;
-  /** Held-out track accuracy (mean probabilities of a track's held-out segments, argmax). */
-  Val_Track_Accuracy: number;
-  Best_Epoch: number;
-  Epochs: number;
-  Train_Seconds: number;
-  /** Tracks with segments in both training and held-out sets (0 when grouped). */
-  Tracks_In_Both: number;
-  /** What chose the epoch: `inner-val` or `held-out`. */
-  Selection: "inner-val" | "held-out";
-  Inner_Val_Tracks: number;
-  Inner_Val_Segments: number;
-  /** Best inner validation accuracy (empty when selecting on the held-out fold). */
-  Best_Inner_Val_Accuracy: number;
-  /** How the fold's data were scaled. */
-  Scaler: string;
-  Seed: number;
-  Note: string;
-}
-
-/** Columns of `kfold_cv_unet_gtzan_folds.csv`, in order. */
-export const FOLD_COLUMNS: readonly (keyof FoldRow)[] = [
-  "Fold",
-  "Protocol",
-  "Train_Tracks",
-  "Val_Tracks",
-  "Train_Segments",
-  "Val_Segments",
-  "Val_Accuracy",
-  "Val_Track_Accuracy",
-  "Best_Epoch",
-  "Epochs",
-  "Train_Seconds",
-  "Tracks_In_Both",
-  "Selection",
-  "Inner_Val_Tracks",
-  "Inner_Val_Segments",
-  "Best_Inner_Val_Accuracy",
-  "Scaler",
-  "Seed",
-  "Note",
-];
-
-/** One row of `kfold_cv_unet_gtzan.csv`: a level (segment or track) over the folds. */
-export interface KFoldSummaryRow {
-  Model: string;
-  Protocol: KFoldProtocol;
-  Level: "segment" | "track";
-  Folds: number;
-  Mean: number;
-  /** Population std (ddof 0, numpy's default). */
-  Std_ddof0: number;
-  /** Sample std (ddof 1, pandas' default). */
-  Std_ddof1: number;
-  Min: number;
-  Max: number;
-  /** The folds' accuracies, `;`-separated, in fold order. */
-  Fold_Accuracies: string;
-  Note: string;
-}
-
-/** Columns of `kfold_cv_unet_gtzan.csv`, in order. */
-export const SUMMARY_COLUMNS_KFOLD: readonly (keyof KFoldSummaryRow)[] = [
-  "Model",
-  "Protocol",
-  "Level",
-  "Folds",
-  "Mean",
-  "Std_ddof0",
-  "Std_ddof1",
-  "Min",
-  "Max",
-  "Fold_Accuracies",
-  "Note",
-];
-
-/**
- * Mean, population and sample standard deviation, min and max of `xs`.
- *
- * @example
- * ```ts
- * import { describe } from "./kfold.ts";
- * describe([0.8, 0.9]); // { mean: 0.85, std0: 0.05, std1: 0.0707…, min: 0.8, max: 0.9 }
- * ```
- */
-export function describe(
-  xs: readonly number[],
-): { mean: number; std0: number; std1: number; min: number; max: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, std0: NaN, std1: NaN, min: NaN, max: NaN };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const ss = xs.reduce((a, b) => a + (b - mean) ** 2, 0);
-  return {
-    mean,
-    std0: Math.sqrt(ss / n),
-    std1: n > 1 ? Math.sqrt(ss / (n - 1)) : NaN,
-    min: Math.min(...xs),
-    max: Math.max(...xs),
-  };
-}
-
-/**
- * The summary rows (segment and track level) of fold rows.
- *
- * @example
- * ```ts
- * import { kfoldSummary } from "./kfold.ts";
- * kfoldSummary([], "Lean_UNet", "grouped").length; // 2
- * ```
- */
-export function kfoldSummary(
-  rows: readonly FoldRow[],
-  model: string,
-  protocol: KFoldProtocol,
-): KFoldSummaryRow[] {
-  return (["segment", "track"] as const).map((level) => {
-    const xs = rows.map((r) => level === "segment" ? r.Val_Accuracy : r.Val_Track_Accuracy);
-    const d = describe(xs);
-    return {
-      Model: model,
-      Protocol: protocol,
-      Level: level,
-      Folds: rows.length,
-      Mean: r4(d.mean),
-      Std_ddof0: r4(d.std0),
-      Std_ddof1: r4(d.std1),
-      Min: r4(d.min),
-      Max: r4(d.max),
-      Fold_Accuracies: xs.map((x) => r4(x)).join(";"),
-      Note: protocol === "seed-leaky" ? LEAKY_NOTE : GROUPED_NOTE,
-    };
-  });
-}
-
 /** Options of {@linkcode runKFold}. */
 export interface KFoldOptions extends
   Pick<
@@ -437,16 +288,22 @@ export interface KFoldOptions extends
   model?: ModelName;
   recipe: Readonly<TrainRecipe>;
   /**
-   * Folder for the fold bundles (`<modelsDir>/kfold/<protocol>/…_fold<N>/`, each with its own
-   * scaler; their `evaluation.json` scores a held-out fold, not a test split, so they sit below
-   * the level where the best-bundle search looks).
+   * Folder for the fold bundles (`<modelsDir>/…_fold<N>/`, each with its own scaler; their
+   * `evaluation.json` scores a held-out fold, not a test split, and `predict` never picks them).
+   * The script passes this configuration's folder (`models/kfold-<protocol>-…/`).
    */
   modelsDir: string;
   /**
-   * Folder for the two CSVs and `run_kfold.json`; per-fold logs, predictions and results go to
-   * `<reportsDir>/kfold/<protocol>/`.
+   * Folder for the two CSVs, `run_kfold.json` and the per-fold logs, predictions and results
+   * (`runs/`). The script passes this configuration's folder (`reports/kfold-<protocol>-…/`,
+   * `run_folder.ts`), so the protocols never replace each other's results.
    */
   reportsDir: string;
+  /**
+   * How the pooled segments were drawn from the processed parts, recorded in `run_kfold.json`
+   * (default: every segment of the train and val parts; `--quick` describes its subset).
+   */
+  poolRule?: string;
   /** Extra metadata for `run_kfold.json`. */
   meta?: Record<string, unknown>;
 }
@@ -463,7 +320,10 @@ export interface KFoldResult {
 
 /**
  * Runs the k-fold protocol and writes `kfold_cv_unet_gtzan.csv` (summary),
- * `kfold_cv_unet_gtzan_folds.csv` (one row per fold) and `run_kfold.json` into `reportsDir`.
+ * `kfold_cv_unet_gtzan_folds.csv` (one row per fold) and `run_kfold.json` into `reportsDir`, with
+ * the per-fold logs, predictions and results. `run_kfold.json` records the pool (its rule and
+ * every pooled track by file path) and, per fold, the training, inner-validation and held-out
+ * tracks by file path.
  *
  * @example
  * ```ts
@@ -500,7 +360,7 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
   const unscaled = protocol === "grouped" ? data.scaler.invert(pool.x, pool.x) : null;
   const rows: FoldRow[] = [];
   let interrupted = false;
-  const foldReports = join(opts.reportsDir, "kfold", protocol);
+  const foldReports = opts.reportsDir;
   for (const plan of plans) {
     if (opts.signal?.aborted) {
       interrupted = true;
@@ -525,7 +385,7 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
       seed,
       recipe,
       augment: false,
-      modelsDir: join(opts.modelsDir, "kfold", protocol),
+      modelsDir: opts.modelsDir,
       reportsDir: foldReports,
       split: `kfold-${protocol}-fold${plan.fold}`,
       ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
@@ -572,6 +432,10 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
   }
   const summary = kfoldSummary(rows, model, protocol);
   const files = await writeKFoldReports(opts.reportsDir, rows, summary);
+  const plan = (segments: number[]): number[] => tracksOf(segments.map((i) => pool.track[i]!));
+  const filesOf = (tracks: number[]): string[] => tracks.map((t) => data.files[t] ?? `#${t}`);
+  const labelOf = new Map<number, number>();
+  pool.track.forEach((t, i) => labelOf.set(t, pool.y[i]!));
   const runJson = join(opts.reportsDir, "run_kfold.json");
   await writeJsonAtomic(runJson, {
     experiment: "kfold",
@@ -591,13 +455,25 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
       ? "per fold: fitted on the fold's training segments (unscaled with the folder's scaler " +
         "first; float32 rounding of the round trip ≤ a few ulps)"
       : "the processed folder's, fitted on the split's training part only",
+    pool: {
+      parts: ["train", "val"],
+      rule: opts.poolRule ?? `every segment of the train and val parts of ${data.dir}`,
+      segments: pool.y.length,
+      tracks: [...labelOf].sort((a, b) => a[0] - b[0]).map(([t, y]) => ({
+        index: t,
+        file: data.files[t] ?? null,
+        label: data.labels[y] ?? null,
+      })),
+    },
     folds: plans.map((p) => ({
       fold: p.fold,
-      held_out_tracks: [...new Set(p.test.map((i) => pool.track[i]!))].sort((a, b) => a - b),
-      inner_val_tracks: p.val === p.test
-        ? []
-        : [...new Set(p.val.map((i) => pool.track[i]!))].sort((a, b) => a - b),
+      train_tracks: filesOf(plan(p.train)),
+      inner_val_tracks: p.val === p.test ? [] : filesOf(plan(p.val)),
+      held_out_tracks: filesOf(plan(p.test)),
+      held_out_track_indices: plan(p.test),
+      inner_val_track_indices: p.val === p.test ? [] : plan(p.val),
       train_segments: p.train.length,
+      inner_val_segments: p.val === p.test ? 0 : p.val.length,
       held_out_segments: p.test.length,
     })),
     rows,
@@ -618,68 +494,7 @@ export async function runKFold(opts: KFoldOptions): Promise<KFoldResult> {
   return { rows, summary, interrupted, files, dataLine: manifestVerification(data.manifest).line };
 }
 
-/**
- * Writes `kfold_cv_unet_gtzan.csv` and `kfold_cv_unet_gtzan_folds.csv` into `dir`; returns
- * their paths.
- */
-export async function writeKFoldReports(
-  dir: string,
-  rows: readonly FoldRow[],
-  summary: readonly KFoldSummaryRow[],
-): Promise<string[]> {
-  const a = join(dir, "kfold_cv_unet_gtzan.csv");
-  const b = join(dir, "kfold_cv_unet_gtzan_folds.csv");
-  await writeFileAtomic(a, toCsv(summary, SUMMARY_COLUMNS_KFOLD));
-  await writeFileAtomic(b, toCsv(rows, FOLD_COLUMNS));
-  return [a, b];
-}
-
-/**
- * Lines for stdout: one per fold, then mean ± std per level; the leaky protocol's lines all
- * carry {@linkcode LEAKY_NOTE}.
- *
- * @example
- * ```ts
- * import { formatKFold, kfoldSummary } from "./kfold.ts";
- * formatKFold([], kfoldSummary([], "Lean_UNet", "seed-leaky"))[0]; // "k-fold seed-leaky (leaky: …)"
- * ```
- */
-export function formatKFold(
-  rows: readonly FoldRow[],
-  summary: readonly KFoldSummaryRow[],
-): string[] {
-  const protocol = summary[0]?.Protocol ?? rows[0]?.Protocol ?? "grouped";
-  const note = protocol === "seed-leaky" ? LEAKY_NOTE : GROUPED_NOTE;
-  const tag = protocol === "seed-leaky" ? ` [${LEAKY_NOTE}]` : "";
-  return [
-    `k-fold ${protocol} (${note})`,
-    ...rows.map((r) => formatFold(r) + tag),
-    ...summary.map((s) =>
-      `${s.Level} accuracy over ${s.Folds} folds: ${pct(s.Mean)} ± ${pct(s.Std_ddof1)} (ddof 1), ` +
-      `± ${pct(s.Std_ddof0)} (ddof 0)${tag}`
-    ),
-  ];
-}
-
-function formatFold(r: FoldRow): string {
-  return `fold ${r.Fold}: ${pct(r.Val_Accuracy)} of ${r.Val_Segments} held-out segments, ` +
-    `${pct(r.Val_Track_Accuracy)} of ${r.Val_Tracks} tracks (best epoch ${r.Best_Epoch} of ` +
-    `${r.Epochs}, chosen on ${r.Selection}; ${r.Tracks_In_Both} tracks on both sides)`;
-}
-
-function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[]): string {
-  const cell = (v: unknown): string =>
-    typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v ?? "");
-  return stringify(rows.map((r) => columns.map((c) => cell(r[c]))), {
-    header: true,
-    columns: columns.map(String),
-  });
-}
-
-function r4(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : x;
-}
-
-function pct(x: number): string {
-  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a";
+/** The distinct track indices of `track`, ascending. */
+function tracksOf(track: ArrayLike<number>): number[] {
+  return [...new Set(Array.from(track))].sort((a, b) => a - b);
 }

@@ -4,18 +4,15 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_asse
 import { writeProcessedFixture } from "../prepare/_processed_fixture.ts";
 import { initBackend } from "../engine/backend.ts";
 import { readJson } from "../fs.ts";
+import { planFolds, poolParts, runKFold, stratifiedKFold } from "./kfold.ts";
 import {
   describe,
   FOLD_COLUMNS,
   formatKFold,
   kfoldSummary,
   LEAKY_NOTE,
-  planFolds,
-  poolParts,
-  runKFold,
-  stratifiedKFold,
   SUMMARY_COLUMNS_KFOLD,
-} from "./kfold.ts";
+} from "./kfold_tables.ts";
 import { readNpy } from "../npy.ts";
 import { loadProcessed } from "../prepare/processed.ts";
 import { KFOLD_RECIPE } from "./recipes.ts";
@@ -138,7 +135,7 @@ Deno.test("grouped k-fold end to end: per-fold scaler fitted on the fold's unsca
     const plans = planFolds(pool, { protocol: "grouped", k: 3, seed: 42, innerVal: 0.25 });
     const D = 64;
     for (const p of plans) {
-      const bundle = join(models, "kfold", "grouped", `Lean_UNet_best_KFOLD_GROUPED_fold${p.fold}`);
+      const bundle = join(models, `Lean_UNet_best_KFOLD_GROUPED_fold${p.fold}`);
       const mean = (await readNpy(join(bundle, "scaler_mean.npy"))).data as Float64Array;
       for (const j of [0, 9, 37, 63]) {
         const want = p.train.reduce((a, i) => a + unscaled[i * D + j]!, 0) / p.train.length;

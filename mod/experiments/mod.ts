@@ -19,3 +19,5 @@ export * from "./kfold.ts";
 export * from "./transfer.ts";
 export * from "./dataset_train.ts";
 export * from "./train_cli.ts";
+export * from "./run_folder.ts";
+export * from "./kfold_tables.ts";

@@ -11,7 +11,7 @@ import { stringify } from "csv-stringify/sync";
 import { backendInfo } from "../engine/backend.ts";
 import { manifestVerification } from "../datasets/verification.ts";
 import { runExperiment, type RunOptions, type RunResult } from "./experiment.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
+import { compareCodePoints, exists, readJson, writeFileAtomic, writeJsonAtomic } from "../fs.ts";
 import type { ModelName } from "../models/mod.ts";
 import type { ProcessedData } from "../prepare/processed.ts";
 import { log } from "../progress.ts";
@@ -58,8 +58,11 @@ export interface TournamentResult {
 }
 
 /**
- * Runs the tournament and writes its tables into `reportsDir`. Stops early (returning
- * `interrupted`) when `signal` aborts; tables are written for what finished.
+ * Runs the tournament and writes its tables into `reportsDir` (one folder per configuration: the
+ * scripts pass `<reports>/<run>/`, see `run_folder.ts`). The tables hold this run's results and
+ * the earlier finished results in the same folder (`runs/*.json`) of models, tags or seeds not
+ * run this time, so a run of a few models replaces only their rows (logged). Stops early
+ * (returning `interrupted`) when `signal` aborts; tables are written for what finished.
  *
  * @example
  * ```ts
@@ -108,7 +111,16 @@ export async function runTournament(opts: TournamentOptions): Promise<Tournament
       }
     }
   }
-  const files = await writeTournamentReports(opts.reportsDir, rows, opts.seeds.length > 1);
+  const kept = await earlierResults(opts.reportsDir, rows);
+  if (kept.length) {
+    log(
+      `kept ${kept.length} earlier result(s) in ${opts.reportsDir} not rerun this time: ` +
+        kept.map((r) => `${r.Model} ${r.Tag} seed ${r.Seed}`).join(", "),
+    );
+  }
+  const all = [...kept, ...rows];
+  const multiSeed = opts.seeds.length > 1 || new Set(all.map((r) => r.Seed)).size > 1;
+  const files = await writeTournamentReports(opts.reportsDir, all, multiSeed);
   const info = backendInfo();
   await writeJsonAtomic(join(opts.reportsDir, "run.json"), {
     experiment: opts.recipe.name,
@@ -140,6 +152,42 @@ export async function runTournament(opts: TournamentOptions): Promise<Tournament
   });
   files.push(join(opts.reportsDir, "run.json"));
   return { rows, interrupted, files, dataLine: manifestVerification(opts.data.manifest).line };
+}
+
+/**
+ * The finished tournament results in `dir/runs/` (files `runExperiment` wrote) whose model, tag
+ * and seed are not among `rows`, in file-name order.
+ *
+ * @example
+ * ```ts
+ * import { earlierResults } from "./tournament.ts";
+ * await earlierResults("/nonexistent", []); // []
+ * ```
+ */
+export async function earlierResults(
+  dir: string,
+  rows: readonly RunResult[],
+): Promise<RunResult[]> {
+  const runsDir = join(dir, "runs");
+  if (!(await exists(runsDir))) return [];
+  const key = (r: Pick<RunResult, "Model" | "Tag" | "Seed">): string =>
+    `${r.Model}\u0000${r.Tag}\u0000${r.Seed}`;
+  const have = new Set(rows.map(key));
+  const names: string[] = [];
+  for await (const e of Deno.readDir(runsDir)) {
+    if (e.isFile && e.name.endsWith(".json")) names.push(e.name);
+  }
+  const out: RunResult[] = [];
+  for (const name of names.sort(compareCodePoints)) {
+    const r = await readJson<RunResult>(join(runsDir, name)).catch(() => null);
+    if (
+      r && !r.interrupted && (r.Tag === "WITH_AUG" || r.Tag === "NO_AUG") && !have.has(key(r))
+    ) {
+      have.add(key(r));
+      out.push(r);
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The flags every training script shares (data and output folders, epochs, seeds, backend,
  * resume, quick runs) and the set-up they need: backend initialisation and a Ctrl-C handler that
- * lets the current batch finish, saves the checkpoint and exits 130.
+ * lets the current batch finish, saves the checkpoint, prints the command that resumes and exits
+ * 130.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
 } from "../engine/backend.ts";
 import { choiceFlag, type FlagSpec, intFlag, type ParsedCli, UsageError } from "../cli.ts";
 import { log } from "../progress.ts";
+import { interruptExitCode, interruptSignal } from "../interrupt.ts";
 
 /**
  * Flags of every training script (`--data` is given by each script with its own default).
@@ -110,9 +112,10 @@ export function readTrainFlags(values: ParsedCli["values"]): TrainFlags {
 }
 
 /**
- * Initialises the backend and installs a SIGINT handler that aborts the returned signal: the
- * trainer finishes its batch and saves a checkpoint; the script then exits 130 and `--resume`
- * continues. A second Ctrl-C exits at once.
+ * Initialises the backend and installs the Ctrl-C handler (`../interrupt.ts`) whose signal aborts
+ * at the first press: the trainer finishes its batch and saves a checkpoint; the script then
+ * exits 130 and `--resume` continues. A second Ctrl-C waits for the save; a third one outside a
+ * save quits at once.
  *
  * @example
  * ```ts
@@ -127,17 +130,11 @@ export async function startTraining(
     backend: flags.backend,
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
   });
-  const controller = new AbortController();
-  try {
-    Deno.addSignalListener("SIGINT", () => {
-      if (controller.signal.aborted) Deno.exit(130);
-      log("interrupt: finishing the batch and saving a checkpoint (Ctrl-C again to quit now)");
-      controller.abort();
-    });
-  } catch {
-    // Signals are not available on every platform; Ctrl-C then ends the process as usual.
-  }
-  return { backend, signal: controller.signal };
+  const signal = interruptSignal({
+    message: "interrupt: finishing the batch in flight, then saving the training state " +
+      "(Ctrl-C again waits for the save; a third time quits without saving)",
+  });
+  return { backend, signal };
 }
 
 /** The run options every training task derives from {@linkcode TrainFlags}. */
@@ -200,9 +197,28 @@ function autoMicroBatch(explicit: number | undefined): { microBatch?: number } {
 }
 
 /**
- * Ends a training task: prints the data's verification line (stderr, beside the run's other
- * notes) and the files written (stdout), then shuts the backend down and exits 130 when the run was
- * interrupted (resumable with `--resume`), 0 otherwise.
+ * The command that continues an interrupted task: `deno task <task> <args> --resume` (`--resume`
+ * added unless present; arguments quoted for a POSIX shell where needed).
+ *
+ * @example
+ * ```ts
+ * import { resumeCommand } from "./train_cli.ts";
+ * resumeCommand("gtzan:kfold", ["--protocol", "seed-leaky"]);
+ * // "deno task gtzan:kfold --protocol seed-leaky --resume"
+ * ```
+ */
+export function resumeCommand(task: string, args: readonly string[]): string {
+  const all = args.includes("--resume") ? [...args] : [...args, "--resume"];
+  const quote = (a: string): string =>
+    /^[A-Za-z0-9_\-.,:/=@%+]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`;
+  return ["deno", "task", task, ...all.map(quote)].join(" ");
+}
+
+/**
+ * Ends a training task: prints the data's verification line (stderr) and the files written
+ * (stdout), then shuts the backend down; when the run was interrupted, prints the command that
+ * resumes it (`task` and `args`: see
+ * {@linkcode resumeCommand}) and exits 130 (143 after SIGTERM), else returns (exit 0).
  *
  * @example
  * ```ts
@@ -212,13 +228,15 @@ function autoMicroBatch(explicit: number | undefined): { microBatch?: number } {
  */
 export function finishTraining(
   result: { files: readonly string[]; interrupted: boolean; dataLine?: string },
+  resume: { task: string; args: readonly string[] } = { task: "<task>", args: [] },
 ): void {
   if (result.dataLine) log(result.dataLine);
   for (const f of result.files) console.log(f);
   if (result.interrupted) {
-    log("interrupted: run again with --resume to continue");
-    shutdownBackend(130);
-    Deno.exit(130);
+    log(`interrupted: to continue, run: ${resumeCommand(resume.task, resume.args)}`);
+    const code = interruptExitCode();
+    shutdownBackend(code);
+    Deno.exit(code);
   }
   shutdownBackend();
 }

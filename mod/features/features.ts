@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { countNonFinite, describeNonFinite, NonFiniteError } from "../finite.ts";
+import { countNonFinite, describeNonFinite, NonFiniteError } from "../audio/finite.ts";
 import { MelSpectrogram, powerToDb } from "./mel.ts";
 
 /** Feature-extraction parameters of one dataset. */

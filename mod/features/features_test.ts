@@ -12,7 +12,7 @@ import {
 } from "./features.ts";
 import { MelSpectrogram, powerToDb } from "./mel.ts";
 import { readNpy } from "../npy.ts";
-import { NonFiniteError } from "../finite.ts";
+import { NonFiniteError } from "../audio/finite.ts";
 
 const SR = 22050;
 

@@ -22,7 +22,7 @@
  * @module
  */
 import { join } from "node:path";
-import { countNonFinite, describeNonFinite, NonFiniteError } from "../finite.ts";
+import { countNonFinite, describeNonFinite, NonFiniteError } from "../audio/finite.ts";
 import { readJson, writeJsonAtomic } from "../fs.ts";
 import { readNpy, writeNpyAtomic } from "../npy.ts";
 

@@ -6,7 +6,7 @@ import {
   assertRejects,
   assertThrows,
 } from "../_assert.ts";
-import { NonFiniteError } from "../finite.ts";
+import { NonFiniteError } from "../audio/finite.ts";
 import { writeNpyAtomic } from "../npy.ts";
 import { Rng } from "../rng.ts";
 import { fitScaler, PER_MEL_STD_FLOOR, Scaler, ScalerFitter } from "./scaler.ts";

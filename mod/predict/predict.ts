@@ -25,7 +25,7 @@ import {
   type DecodedAudio,
   isAudioFile,
 } from "../audio/audio.ts";
-import { NonFiniteError } from "../finite.ts";
+import { NonFiniteError } from "../audio/finite.ts";
 import type { Bundle } from "./bundle.ts";
 import {
   predictionInput,

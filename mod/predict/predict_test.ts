@@ -10,7 +10,7 @@ import { makeBundle, TINY_FEATURES } from "./_predict_testutil.ts";
 import { clip, makeGenreTree, wav16 } from "../datasets/_testutil.ts";
 import { AudioDecodeError, decodeAudioFile } from "../audio/audio.ts";
 import { floatWav, poke } from "../datasets/_bad_audio.ts";
-import { NonFiniteError } from "../finite.ts";
+import { NonFiniteError } from "../audio/finite.ts";
 import { initBackend, tf } from "../engine/backend.ts";
 import { BundleError, bundleFiles, findBestBundle, loadBundle } from "./bundle.ts";
 import { RESAMPLER } from "../audio/resample.ts";

@@ -45,6 +45,8 @@ import { type VerificationRecord, verifyForSetup } from "../datasets/verificatio
 import { compareCodePoints, exists, writeJsonAtomic } from "../fs.ts";
 import { NpyWriter, writeNpyAtomic } from "../npy.ts";
 import { log, Progress } from "../progress.ts";
+import { throwIfInterrupted, turnEvery, whileSaving } from "../interrupt.ts";
+import { guardTemporaryFolder } from "./_stop.ts";
 import { type Scaler, ScalerFitter } from "../features/scaler.ts";
 import { RESAMPLER, type ResamplerInfo } from "../audio/resample.ts";
 import {
@@ -290,7 +292,10 @@ async function runOrdered(
   consume: (r: PrepareFileResult) => Promise<void>,
 ): Promise<void> {
   if (!pool) {
-    for (const job of jobs) await consume(await processFile(job, features));
+    for (const job of jobs) {
+      await turnEvery(200); // extraction on this thread: a Ctrl-C gets in between files
+      await consume(await processFile(job, features));
+    }
     return;
   }
   if (pool.error) throw pool.error;
@@ -460,15 +465,9 @@ async function prepareWith(
   const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16);
   const tmp = join(dirname(resolve(out)), `.${basename(resolve(out))}.tmp-${Deno.pid}-${rand}`);
   await Deno.mkdir(tmp);
-  // Ctrl-C during the run: remove the temporary folder, then exit as interrupted (130).
-  const onInterrupt = (): void => {
-    try {
-      Deno.removeSync(tmp, { recursive: true });
-    } catch { /* already gone */ }
-    Deno.exit(130);
-  };
-  const signals = Deno.build.os === "windows" ? [] : ["SIGINT", "SIGTERM"] as const;
-  for (const sig of signals) Deno.addSignalListener(sig, onInterrupt);
+  // Ctrl-C: stop after the file in flight; the finally removes tmp, nothing is published.
+  const guard = guardTemporaryFolder(out, tmp);
+  const stopped = guard.stopped;
   const trainStore: RowStore = store === "memory"
     ? new MemoryStore()
     : new DiskStore(join(tmp, ".unscaled_train.f32"));
@@ -543,6 +542,7 @@ async function prepareWith(
     if (left.train === 0) scaler = trainDone();
 
     await runOrdered(jobs, config.features, pool, async (r) => {
+      throwIfInterrupted(stopped);
       const it = items[r.index]!;
       const part = parts[r.index]!;
       const entry: ManifestFile = {
@@ -675,7 +675,8 @@ async function prepareWith(
       store,
       note: "run details that differ between identical runs; every other file is deterministic",
     });
-    await publish(tmp, out);
+    throwIfInterrupted(stopped);
+    await whileSaving(out, () => publish(tmp, out));
     phases.publish = Math.round((phases.publish + lap()) * 1000) / 1000;
     return { out, manifest, counts, store, seconds: (performance.now() - t0) / 1000, phases };
   } finally {
@@ -683,6 +684,6 @@ async function prepareWith(
     await trainStore.dispose();
     for (const w of Object.values(writers)) await (await w.catch(() => null))?.abort();
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    for (const sig of signals) Deno.removeSignalListener(sig, onInterrupt);
+    guard.dispose();
   }
 }

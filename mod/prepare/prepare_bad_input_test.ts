@@ -6,7 +6,7 @@ import { writeMixedGenreFolder } from "../datasets/_bad_audio.ts";
 import { AUDIO_EXTENSIONS } from "../audio/audio.ts";
 import { type DatasetConfig, GTZAN } from "../datasets/datasets.ts";
 import { type FeatureConfig, GTZAN_FEATURES } from "../features/features.ts";
-import { allFinite } from "../finite.ts";
+import { allFinite } from "../audio/finite.ts";
 import { readNpy } from "../npy.ts";
 import { prepareDataset } from "./prepare.ts";
 

@@ -41,9 +41,12 @@ export function summaryFigures(
 ): void {
   const { figures } = state;
   for (const ds of ["GTZAN", ...OTHER_DATASETS]) {
-    const g = groups.filter((x) => x.dataset === ds);
+    // GTZAN: the main tournament's; another dataset: every run folder's, named when several.
+    const g = ds === "GTZAN" ? gtzan : groups.filter((x) => x.dataset === ds);
     if (!g.length) continue;
-    const bars: AccuracyBar[] = g.flatMap((x) => [
+    const several = new Set(g.map((x) => x.run)).size > 1;
+    const named = several ? g.map((x) => ({ ...x, model: `${x.model} · ${x.run || "-"}` })) : g;
+    const bars: AccuracyBar[] = named.flatMap((x) => [
       ...(x.test.mean !== null ? [accBar(x, "segment", x.test)] : []),
       ...(x.track.mean !== null ? [accBar(x, "track", x.track)] : []),
     ]);
@@ -106,7 +109,8 @@ export async function learningCurveFigures(
     byTag.get(l.tag)!.push(...pts);
   }
   for (const [tag, pts] of [...byTag].sort((a, b) => compareCodePoints(a[0], b[0]))) {
-    if (!pts.length) continue;
+    // One figure per tag: the first run folder's (the main tournament's) wins.
+    if (!pts.length || figures.some((f) => f.name === `learning_curves_${tag}`)) continue;
     figures.push({
       name: `learning_curves_${tag}`,
       spec: learningCurvesSpec(pts, `Learning curves (${tag})`),

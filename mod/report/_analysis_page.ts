@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../fs.ts";
+import { checkInterrupt } from "../interrupt.ts";
 import { type AnalysisState, type Figure, OTHER_DATASETS } from "./_analysis_types.ts";
 import type { AnalysisResult } from "./analysis_types.ts";
 import { renderSvg } from "./plots.ts";
@@ -28,6 +29,7 @@ export async function writeTablesAndFigures(state: AnalysisState): Promise<Rende
   }
   const rendered: Rendered = new Map();
   for (const f of figures) {
+    await checkInterrupt(`interrupted: figures written up to the one before ${f.name}`);
     const r = await renderSvg(f.spec);
     await writeJsonAtomic(join(out, "figures", `${f.name}.vl.json`), f.spec);
     await writeFileAtomic(join(out, "figures", `${f.name}.svg`), r.svg);

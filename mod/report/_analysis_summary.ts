@@ -34,11 +34,16 @@ export function tournamentLabel(runJson: Record<string, unknown> | null): string
 }
 
 /** One training summary's rows for `dataset`; null when the file does not exist. */
-export async function readSummary(path: string, dataset: string): Promise<RunRow[] | null> {
+export async function readSummary(
+  path: string,
+  dataset: string,
+  run = "",
+): Promise<RunRow[] | null> {
   const rows = await readCsvOptional(path);
   if (!rows) return null;
   requireColumns(rows, path, ["Model", "Tag", "Test_Accuracy"]);
   return rows.map((r) => ({
+    run,
     dataset,
     model: r.Model!,
     tag: r.Tag!,
@@ -55,37 +60,48 @@ export async function readSummary(path: string, dataset: string): Promise<RunRow
 }
 
 /**
- * Every training summary in `dir` (GTZAN per tag, then the other datasets), passing each absent
- * file to `miss`.
+ * Every training summary in the run folders `folders` (`dir` "" is the reports folder itself;
+ * GTZAN per tag, then the other datasets), each row labelled with its folder; a file found in no
+ * folder goes to `miss`.
  */
 export async function readSummaries(
-  dir: string,
+  folders: readonly { name: string; dir: string }[],
   miss: (line: string) => void,
 ): Promise<RunRow[]> {
   const runs: RunRow[] = [];
+  const read = async (file: string, dataset: string): Promise<boolean> => {
+    let found = false;
+    for (const f of folders) {
+      const rows = await readSummary(join(f.dir, file), dataset, f.name);
+      if (rows) runs.push(...rows);
+      found ||= rows !== null;
+    }
+    return found;
+  };
   for (const tag of GTZAN_TAGS) {
     const f = `training_summary_${tag}.csv`;
-    const rows = await readSummary(join(dir, f), "GTZAN");
-    if (rows) runs.push(...rows);
-    else miss(`${f} (GTZAN ${tag} results)`);
+    if (!(await read(f, "GTZAN"))) miss(`${f} (GTZAN ${tag} results)`);
   }
   for (const ds of OTHER_DATASETS) {
-    const rows = await readSummary(join(dir, `training_summary_${ds}.csv`), ds);
-    if (rows) runs.push(...rows);
-    else miss(`training_summary_${ds}.csv (${ds} results; optional)`);
+    const f = `training_summary_${ds}.csv`;
+    if (!(await read(f, ds))) miss(`${f} (${ds} results; optional)`);
   }
   return runs;
 }
 
-/** The runs grouped by dataset × model × tag (first-seen order), aggregated over seeds. */
+/**
+ * The runs grouped by run folder × dataset × model × tag (first-seen order), aggregated over
+ * seeds.
+ */
 export function groupRuns(runs: RunRow[]): Group[] {
   const map = new Map<string, RunRow[]>();
   for (const r of runs) {
-    const k = `${r.dataset}\u0000${r.model}\u0000${r.tag}`;
+    const k = `${r.run}\u0000${r.dataset}\u0000${r.model}\u0000${r.tag}`;
     if (!map.has(k)) map.set(k, []);
     map.get(k)!.push(r);
   }
   return [...map.values()].map((rs) => ({
+    run: rs[0]!.run,
     dataset: rs[0]!.dataset,
     model: rs[0]!.model,
     tag: rs[0]!.tag,
@@ -130,5 +146,7 @@ export function pickChampion(gtzan: Group[]): AnalysisResult["champion"] {
       (a.params ?? Infinity) - (b.params ?? Infinity) ||
       compareCodePoints(`${a.model} ${a.tag}`, `${b.model} ${b.tag}`)
     )[0];
-  return c ? { model: c.model, tag: c.tag, testAccuracy: c.test.mean!, seeds: c.n } : null;
+  return c
+    ? { model: c.model, tag: c.tag, testAccuracy: c.test.mean!, seeds: c.n, run: c.run }
+    : null;
 }

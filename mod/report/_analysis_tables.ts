@@ -27,6 +27,10 @@ export interface SummaryInputs {
   main: string;
   /** run.json, or null when absent. */
   runJson: Record<string, unknown> | null;
+  /** How each run folder's tournament data is named ("GTZAN" or "Demo (synthetic)"). */
+  labels?: ReadonlyMap<string, string>;
+  /** The run folders holding k-fold results (`dir`: their path; `name` "" = the reports folder). */
+  kfoldFolders?: readonly { name: string; dir: string }[];
 }
 
 /**
@@ -41,7 +45,7 @@ export async function summaryTables(
   const { tables, miss, log } = state;
   const { groups, gtzan, champion, main, runJson } = inputs;
   if (groups.length) {
-    tables.push(leaderboardTable(groups, champion, main));
+    tables.push(leaderboardTable(groups, champion, main, inputs.labels));
   } else miss("any training summary: no leaderboard, no champion");
 
   if (runJson) {
@@ -79,24 +83,43 @@ export async function summaryTables(
     const g = groups.filter((x) => x.dataset === ds);
     if (g.length) tables.push(datasetTable(ds, g));
   }
-  const kfold = await readCsvOptional(join(dir, "kfold_cv_unet_gtzan.csv"));
-  if (kfold) {
+  // Every k-fold run folder, side by side (each row names its run folder and protocol).
+  const kfoldFolders = inputs.kfoldFolders ?? [{ name: "", dir }];
+  const kfold = await kfoldRows(kfoldFolders, "kfold_cv_unet_gtzan.csv");
+  if (kfold.length) {
     tables.push(
       genericTable(
         "kfold_summary",
-        "GTZAN k-fold cross-validation (UNet): summary",
+        "GTZAN k-fold cross-validation (UNet): summary, every protocol found",
         kfold,
         "kfold",
       ),
     );
   } else miss("kfold_cv_unet_gtzan.csv (k-fold summary; optional)");
-  const folds = await readCsvOptional(join(dir, "kfold_cv_unet_gtzan_folds.csv"));
-  if (folds) {
+  const folds = await kfoldRows(kfoldFolders, "kfold_cv_unet_gtzan_folds.csv");
+  if (folds.length) {
     tables.push(
       genericTable("kfold_folds", "GTZAN k-fold cross-validation (UNet): per fold", folds, "folds"),
     );
   }
   return ablation;
+}
+
+/** The rows of `file` in each folder, with a first column `Run` (the folder) when in one. */
+async function kfoldRows(
+  folders: readonly { name: string; dir: string }[],
+  file: string,
+): Promise<Record<string, string>[]> {
+  const out: Record<string, string>[] = [];
+  for (const f of folders) {
+    const rows = await readCsvOptional(join(f.dir, file));
+    for (const r of rows ?? []) out.push(f.name ? { Run: f.name, ...r } : r);
+  }
+  // A row without `Run` (the reports folder itself) gets an empty one when others have it.
+  if (out.some((r) => "Run" in r)) {
+    return out.map((r) => ("Run" in r ? r : { Run: "", ...r }));
+  }
+  return out;
 }
 
 /** A table column. */
@@ -108,18 +131,25 @@ function leaderboardTable(
   groups: Group[],
   champion: AnalysisResult["champion"],
   main = "GTZAN",
+  labels?: ReadonlyMap<string, string>,
 ): Table {
   const order = ["GTZAN", ...OTHER_DATASETS];
   const sorted = [...groups].sort((a, b) =>
     order.indexOf(a.dataset) - order.indexOf(b.dataset) ||
     (b.test.mean ?? -1) - (a.test.mean ?? -1) || compareCodePoints(a.model, b.model)
   );
+  // Several run folders: a Run column names each row's (dataset, split, seeds, quick).
+  const multi = new Set(groups.map((g) => g.run)).size > 1;
+  const isChampion = (g: Group): boolean =>
+    champion !== null && g.dataset === "GTZAN" && g.model === champion.model &&
+    g.tag === champion.tag && g.run === (champion.run ?? g.run);
   return {
     name: "leaderboard",
     title: "Leaderboard (all datasets)",
     columns: [
       col("Champion", ""),
       col("Dataset", "Dataset"),
+      ...(multi ? [col("Run", "Run folder")] : []),
       col("Model", "Model"),
       col("Tag", "Tag"),
       col("N_Seeds", "Seeds", "int"),
@@ -131,10 +161,9 @@ function leaderboardTable(
       col("Params", "Params", "int"),
     ],
     rows: sorted.map((g) => [
-      champion && g.dataset === "GTZAN" && g.model === champion.model && g.tag === champion.tag
-        ? "★"
-        : "",
-      g.dataset === "GTZAN" ? main : g.dataset,
+      isChampion(g) ? "★" : "",
+      g.dataset === "GTZAN" ? (labels?.get(g.run) ?? main) : g.dataset,
+      ...(multi ? [g.run || "(reports folder)"] : []),
       g.model,
       g.tag,
       g.n,
@@ -324,10 +353,12 @@ function wp2Computed(gtzan: Group[]): Table {
 }
 
 function datasetTable(ds: string, groups: Group[]): Table {
+  const multi = new Set(groups.map((g) => g.run)).size > 1;
   return {
     name: `summary_${ds.toLowerCase()}`,
     title: `${ds}: test results`,
     columns: [
+      ...(multi ? [col("Run", "Run folder")] : []),
       col("Model", "Model"),
       col("Tag", "Tag"),
       col("N_Seeds", "Seeds", "int"),
@@ -338,6 +369,7 @@ function datasetTable(ds: string, groups: Group[]): Table {
       col("Params", "Params", "int"),
     ],
     rows: groups.map((g) => [
+      ...(multi ? [g.run || "(reports folder)"] : []),
       g.model,
       g.tag,
       g.n,

@@ -11,7 +11,7 @@ import { CACHE_VERSION, cached, concat } from "./_analysis_cache.ts";
 import type { AnalysisState } from "./_analysis_types.ts";
 import type { AnalysisOptions } from "./analysis_types.ts";
 import { tsneSpec } from "./plots.ts";
-import { balancedSubsample, trustworthiness, tsne } from "./tsne.ts";
+import { balancedSubsample, trustworthiness, tsneInterruptible } from "./tsne.ts";
 
 /**
  * Adds the t-SNE figure of the champion's pooled features to `state.figures`, from
@@ -23,7 +23,7 @@ export async function championTsne(
   state: AnalysisState,
   options: AnalysisOptions,
   seed: number,
-  champion: { model: string; tag: string },
+  champion: { model: string; tag: string; run?: string },
   labelNames: string[] | null,
 ): Promise<void> {
   const { out, useCache, figures, cacheHits, miss, log } = state;
@@ -53,7 +53,7 @@ export async function championTsne(
         const x = new Float64Array(n * e.dim);
         idx.forEach((r, i) => x.set(e.features.subarray(r * e.dim, (r + 1) * e.dim), i * e.dim));
         const t0 = performance.now();
-        const res = tsne(x, n, e.dim, { iterations, seed });
+        const res = await tsneInterruptible(x, n, e.dim, { iterations, seed });
         log(`t-SNE: ${n} points, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         return {
           xy: Array.from(res.embedding),

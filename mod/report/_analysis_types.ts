@@ -16,6 +16,8 @@ export const OTHER_DATASETS = ["FMA", "INDIAN", "TABLA"] as const;
 
 /** One row of a training summary (one model × tag × seed on one dataset). */
 export interface RunRow {
+  /** Run folder under the reports folder ("" for the reports folder itself). */
+  run: string;
   dataset: string;
   model: string;
   tag: string;
@@ -40,6 +42,8 @@ export interface Stat {
 
 /** The runs of one dataset × model × tag, aggregated over seeds. */
 export interface Group {
+  /** Run folder under the reports folder ("" for the reports folder itself). */
+  run: string;
   dataset: string;
   model: string;
   tag: string;

@@ -5,6 +5,13 @@
  * t-SNE of pooled features) and one `index.html`. It trains nothing and works with whatever
  * subset of inputs exists, listing what is missing (stderr and a page section).
  *
+ * Inputs: the reports folder itself and every run folder below it (`<reports>/<run>/`, one per
+ * experiment configuration: `gtzan-random-seed42`, `fma-official-seed42`,
+ * `kfold-grouped-gtzan-random-k5-seed42`, …). Every run found is read and labelled side by side
+ * (leaderboard rows and k-fold rows carry their run folder); the champion, WP1, WP2, the
+ * deep-dive and the learning curves come from the main tournament (GTZAN's `random` split, a
+ * full run, the most seeds).
+ *
  * Layout written under `outDir` (default: the reports folder): `tables/<name>.{csv,md}`,
  * `figures/<name>.{vl.json,svg}`, `index.html`, and `.cache/` (deep-dive artefacts keyed by the
  * SHA-256 of their inputs; `useCache: false` recomputes them).
@@ -34,6 +41,7 @@ import {
   readSummaries,
   tournamentLabel,
 } from "./_analysis_summary.ts";
+import { findRunFolders, pickMainTournament } from "./_analysis_runs.ts";
 import { summaryTables } from "./_analysis_tables.ts";
 import { championTsne } from "./_analysis_tsne.ts";
 import type { AnalysisState, Figure } from "./_analysis_types.ts";
@@ -79,24 +87,42 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const state: AnalysisState = { out, useCache, tables, figures, cacheHits, miss, log };
 
   if (!(await exists(dir))) throw new Error(`${dir}: reports folder not found`);
-  const files = (await listDir(dir)).sort(compareCodePoints);
 
-  // ---- Inputs --------------------------------------------------------------------------------
-  const runJson = await readJsonOptional(join(dir, "run.json"));
+  // ---- Inputs: every run folder; the main tournament's -----------------------------------------
+  const folders = await findRunFolders(dir);
+  const mainRun = pickMainTournament(folders);
+  const mainDir = mainRun.dir;
+  const files = (await listDir(mainDir)).sort(compareCodePoints);
+  const runJson = mainRun.runJson;
   if (!runJson) {
     miss("run.json (run metadata: seeds, split, backend, versions, data manifest hash)");
+  }
+  if (folders.length > 1) {
+    log(
+      `analysis: run folders ${folders.map((f) => f.name || "(reports folder)").join(", ")}; ` +
+        `main tournament: ${mainRun.name || "(reports folder)"}`,
+    );
   }
 
   // The tournament's data: GTZAN, or the synthetic demo set (never to be mistaken for GTZAN).
   const main = tournamentLabel(runJson);
-  const runs = await readSummaries(dir, miss);
+  const labels = new Map(folders.map((f) => [f.name, tournamentLabel(f.runJson)]));
+  const runs = await readSummaries(folders, miss);
   const groups = groupRuns(runs);
-  const gtzan = groups.filter((g) => g.dataset === "GTZAN");
-  await crossCheckMeanStd(join(dir, "training_summary_mean_std.csv"), gtzan, log);
+  const gtzan = groups.filter((g) => g.dataset === "GTZAN" && g.run === mainRun.name);
+  await crossCheckMeanStd(join(mainDir, "training_summary_mean_std.csv"), gtzan, log);
 
   // ---- Leaderboard and champion, WP1, WP2, other datasets and k-fold --------------------------
   const champion = pickChampion(gtzan);
-  const ablation = await summaryTables(state, dir, { groups, gtzan, champion, main, runJson });
+  const ablation = await summaryTables(state, mainDir, {
+    groups,
+    gtzan,
+    champion,
+    main,
+    runJson,
+    labels,
+    kfoldFolders: folders.filter((f) => f.kfold),
+  });
 
   // ---- Figures from the summaries ------------------------------------------------------------
   summaryFigures(state, groups, gtzan, ablation, main);
@@ -104,13 +130,18 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   // ---- Champion deep-dive --------------------------------------------------------------------
   let deepBlocks: HtmlBlock[] = [];
   if (champion) {
-    const dd = await championDeepDive(state, dir, files, champion);
+    const dd = await championDeepDive(state, mainDir, files, champion);
     deepBlocks = dd.blocks;
     await championTsne(state, options, seed, champion, dd.labelNames);
   }
 
-  // ---- Learning curves -----------------------------------------------------------------------
-  await learningCurveFigures(state, dir, files, runs);
+  // ---- Learning curves: the main tournament's, then each other dataset's run folder ----------
+  await learningCurveFigures(state, mainDir, files, runs.filter((r) => r.run === mainRun.name));
+  for (const f of folders.filter((x) => x.datasets && x.name !== mainRun.name)) {
+    const mine = runs.filter((r) => r.run === f.name && r.dataset !== "GTZAN");
+    const quiet = { ...state, miss: () => {} };
+    await learningCurveFigures(quiet, f.dir, (await listDir(f.dir)).sort(compareCodePoints), mine);
+  }
 
   // ---- Write tables and figures --------------------------------------------------------------
   const rendered = await writeTablesAndFigures(state);

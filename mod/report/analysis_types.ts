@@ -40,7 +40,9 @@ export interface AnalysisOptions {
    * Pooled-feature provider for the champion, given its model and tag; when its
    * bundle or the test arrays are absent, return a string saying why (it goes to the missing list).
    */
-  embedding?: (champion: { model: string; tag: string }) => Promise<EmbeddingSource | string>;
+  embedding?: (
+    champion: { model: string; tag: string; run?: string },
+  ) => Promise<EmbeddingSource | string>;
   /** At most this many segments per class in the t-SNE (default 100). */
   tsnePerClass?: number;
   /** t-SNE iterations (default 1000). */
@@ -59,8 +61,17 @@ export interface AnalysisResult {
   figures: { name: string; marks: Record<string, number> }[];
   /** What was missing, one line each. */
   missing: string[];
-  /** The champion (best mean GTZAN test accuracy), or null. */
-  champion: { model: string; tag: string; testAccuracy: number; seeds: number } | null;
+  /**
+   * The champion (best mean GTZAN test accuracy in the main tournament), or null; `run` is its
+   * run folder under the reports (and models) folder, "" for the folder itself.
+   */
+  champion: {
+    model: string;
+    tag: string;
+    testAccuracy: number;
+    seeds: number;
+    run?: string;
+  } | null;
   /** Path of index.html. */
   indexPath: string;
   /** Cache hits by artefact name. */

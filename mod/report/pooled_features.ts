@@ -13,6 +13,7 @@ import { loadModelDir } from "../engine/checkpoint.ts";
 import { exists, readJson, sha256Hex } from "../fs.ts";
 import { NpyReader, readNpy } from "../npy.ts";
 import { Rng } from "../rng.ts";
+import { checkInterrupt } from "../interrupt.ts";
 import { balancedSubsample } from "./tsne.ts";
 
 /** Options for {@linkcode pooledFeatureSource}. */
@@ -134,6 +135,7 @@ export async function pooledFeatures(
       });
       out.set(await y.data() as Float32Array, start * dim);
       y.dispose();
+      await checkInterrupt("interrupted while extracting pooled features for the t-SNE");
     }
     return { data: out, dim };
   } finally {

@@ -14,6 +14,7 @@
  * @module
  */
 import { Rng } from "../rng.ts";
+import { pollInterrupt } from "../interrupt.ts";
 
 /** Options for {@linkcode tsne}. */
 export interface TsneOptions {
@@ -154,6 +155,46 @@ export function tsne(
   dim: number,
   options: TsneOptions = {},
 ): TsneResult {
+  const steps = tsneSteps(data, n, dim, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@linkcode tsne} that lets the event loop turn (and a Ctrl-C be acted on: `Interrupted` is
+ * thrown with `message`) at least every 200 ms between iterations; same result.
+ *
+ * @example
+ * ```ts
+ * import { tsneInterruptible } from "./tsne.ts";
+ * const data = [0, 0, 0.1, 0, 10, 10, 10.1, 10];
+ * const { embedding } = await tsneInterruptible(data, 4, 2, { perplexity: 1, iterations: 300 });
+ * ```
+ */
+export async function tsneInterruptible(
+  data: ArrayLike<number>,
+  n: number,
+  dim: number,
+  options: TsneOptions = {},
+  message = "interrupted during the t-SNE",
+): Promise<TsneResult> {
+  const steps = tsneSteps(data, n, dim, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await pollInterrupt(message, 200);
+  }
+}
+
+/** The t-SNE, yielding after every iteration. */
+function* tsneSteps(
+  data: ArrayLike<number>,
+  n: number,
+  dim: number,
+  options: TsneOptions,
+): Generator<void, TsneResult> {
   checkShape(data, n, dim);
   if (n < 2) throw new RangeError("tsne: needs at least 2 points");
   const iterations = options.iterations ?? 1000;
@@ -223,6 +264,7 @@ export function tsne(
       y[c]! += update[c]!;
     }
     centre(y, n);
+    yield;
   }
 
   let sumNum = 0;

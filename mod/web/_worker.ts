@@ -7,7 +7,7 @@
  */
 import { AudioDecodeError, decodeAudio, sniffAudioFormat } from "../audio/audio.ts";
 import { resample } from "../audio/resample.ts";
-import { NonFiniteError } from "../finite.ts";
+import { NonFiniteError } from "../audio/finite.ts";
 import { Scaler } from "../features/scaler.ts";
 import type { Preprocessing } from "../predict/bundle_format.ts";
 import { predictionInput } from "../predict/classify.ts";

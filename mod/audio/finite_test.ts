@@ -1,4 +1,4 @@
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_assert.ts";
 import { allFinite, countNonFinite, describeNonFinite, NonFiniteError } from "./finite.ts";
 
 Deno.test("countNonFinite / allFinite: NaN, ±Inf counted in every array type and range; huge finite values are finite", () => {
