@@ -56,7 +56,9 @@ Deno.test("indian:train: transfers the GTZAN UNet by name, logs the classifier a
     // The fixture's manifest records no verification of the input: the run says so.
     const line = "data: not verified (the setup that wrote this folder did not record one)";
     assert(r.stderr.includes(line), r.stderr);
-    const run = JSON.parse(await Deno.readTextFile(join(root, "reports", "run_INDIAN.json")));
+    const run = JSON.parse(
+      await Deno.readTextFile(join(root, "reports", "indian-random-seed42", "run_INDIAN.json")),
+    );
     assertEquals(run.data.verification.status, "not verified");
     assert(run.data.verification.line.startsWith(line));
   } finally {

@@ -395,7 +395,7 @@ Deno.test("train: Ctrl-C during validation saves the finished batches; the resum
     const resumed = tinyCnn(99);
     const r2 = await train(resumed, trainSrc, valSrc, cfg({ checkpointDir: ckpt, resume: true }));
     assert(!r2.interrupted);
-    assertEquals(getWeightArrays(resumed), getWeightArrays(whole));
+    assertEquals(await getWeightArrays(resumed), await getWeightArrays(whole));
     assertEquals(
       r2.history.map((r) => [r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.lr]),
       r0.history.map((r) => [r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.lr]),
