@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "./backend.ts";
+import { foldBatchNorm } from "./fold.ts";
 import { countCorrect, crossEntropyRows } from "./loss.ts";
 import { batchRanges, sampleSize, type SampleSource } from "../prepare/samples.ts";
 
@@ -53,7 +54,10 @@ export async function evaluate(
   src: SampleSource,
   options: EvalOptions = {},
 ): Promise<EvalResult> {
-  const { probs, labels } = await runInference(model, src, options.batchSize ?? 64, true);
+  const { probs, labels } = await withInferenceModel(
+    model,
+    (m) => runInference(m, src, options.batchSize ?? 64, true),
+  );
   const c = src.numClasses;
   const losses = crossEntropyRows(probs, labels, c, { labelSmoothing: options.labelSmoothing });
   const counts = countCorrect(probs, labels, c, 3);
@@ -91,7 +95,36 @@ export async function predictProbs(
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
   const batchSize = options.batchSize ?? 64;
-  if ("read" in input) return (await runInference(model, input, batchSize, false)).probs;
+  return await withInferenceModel(model, async (m) => {
+    if ("read" in input) return (await runInference(m, input, batchSize, false)).probs;
+    return predictArrays(m, input, batchSize);
+  });
+}
+
+/**
+ * Runs `fn` on the model inference should use: on the native engine, a copy with
+ * BatchNormalization folded into the convolutions (`fold.ts`; equal outputs to float32
+ * rounding, fewer ops), disposed afterwards; elsewhere the model itself (wasm's biased fused
+ * convolution is slower than conv + batch norm).
+ */
+async function withInferenceModel<T>(
+  model: tf.LayersModel,
+  fn: (m: tf.LayersModel) => Promise<T>,
+): Promise<T> {
+  if (tf.getBackend() !== "tensorflow") return await fn(model);
+  const folded = foldBatchNorm(model);
+  try {
+    return await fn(folded);
+  } finally {
+    folded.dispose();
+  }
+}
+
+function predictArrays(
+  model: tf.LayersModel,
+  input: { x: Float32Array; sampleShape: number[] },
+  batchSize: number,
+): Float32Array {
   const size = sampleSize(input.sampleShape);
   const n = Math.floor(input.x.length / size);
   if (n * size !== input.x.length) {
