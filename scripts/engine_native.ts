@@ -1,7 +1,7 @@
 /**
  * # The native TensorFlow engine
  *
- * `deno task engine:native [--gpu] [--from-pypi] [--force] [--check]`
+ * `deno task engine:native [--gpu] [--from-pypi] [--force] [--check] [--keras]`
  *
  * Installs `@tensorflow/tfjs-node` 4.22.0 (with `--gpu`, `@tensorflow/tfjs-node-gpu`) into
  * `.native/<cpu|gpu>/` (git-ignored; its own `npm ci` from the lockfile in `scripts/native/`, apart
@@ -20,7 +20,9 @@
  * Writes `.native/<variant>/manifest.json` (versions, wheel and sha256, toolchain); the GPU build
  * also writes `.native/gpu/native.env` (`LD_LIBRARY_PATH` of the CUDA wheels' libraries), which the
  * engine reads before loading the binding. Needs: network to npm and PyPI (or the cache), ~2 GB of
- * disk (CPU build: 0.3 GB wheel, 0.9 GB libraries), 1–3 minutes.
+ * disk (CPU build: 0.3 GB wheel, 0.9 GB libraries), 1–3 minutes. `--keras` instead sets up
+ * `.native/keras`, a Python venv with `tensorflow-cpu` (Keras 3) for `deno task bench`'s
+ * side-by-side comparison (dev-only; nothing else uses it).
  *
  * @module
  */
@@ -52,7 +54,7 @@ import {
 } from "./_native_build.ts";
 
 const SPEC = {
-  usage: "deno task engine:native [--gpu] [--from-pypi] [--force] [--check]",
+  usage: "deno task engine:native [--gpu] [--from-pypi] [--force] [--check] [--keras]",
   description: "Install the native TensorFlow engine (tfjs-node) into .native/ for --backend " +
     "tensorflow.",
   flags: {
@@ -63,6 +65,11 @@ const SPEC = {
     },
     force: { type: "boolean", help: "rebuild even when an install is in place" },
     check: { type: "boolean", help: "only report prerequisites and what is installed" },
+    keras: {
+      type: "boolean",
+      help: "instead: a Python venv in .native/keras with tensorflow-cpu (Keras 3) for the " +
+        "bench's side-by-side comparison",
+    },
   },
 } as const;
 
@@ -77,6 +84,10 @@ async function main(): Promise<void> {
 
   if (values.check) {
     await report(variant, installed);
+    return;
+  }
+  if (values.keras) {
+    await installKeras();
     return;
   }
   if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
@@ -297,8 +308,12 @@ async function fetchCudaWheels(
     "--only-binary=:all:",
     "--python-version",
     plat.pythonVersion,
-    "--platform",
-    plat.platform,
+    // NVIDIA's wheels are tagged manylinux2014 / manylinux_2_17: pip takes the older tags only
+    // when they are named.
+    ...[plat.platform, "manylinux_2_17_x86_64", "manylinux2014_x86_64"].flatMap((p) => [
+      "--platform",
+      p,
+    ]),
     "--no-cache-dir",
     "--dest",
     cudaDir,
@@ -329,6 +344,38 @@ async function fetchCudaWheels(
   return { wheels, env };
 }
 
+/**
+ * `--keras`: a venv in `.native/keras` with `tensorflow-cpu` (which brings Keras 3), used only by
+ * `deno task bench --only engine` for the side-by-side figures. Idempotent.
+ */
+async function installKeras(): Promise<void> {
+  const venv = join(nativeRoot(), "keras");
+  const python = join(venv, "bin", "python");
+  const probe = await run(python, ["-c", "import keras, tensorflow; print(keras.__version__)"], {
+    env: { TF_CPP_MIN_LOG_LEVEL: "3" },
+  });
+  if (probe.code === 0) {
+    log(`Keras ${probe.stdout.trim()} already in ${venv}; nothing to do`);
+    return;
+  }
+  log(`python3 -m venv ${venv}`);
+  await mustRun("python3 -m venv (Debian/Ubuntu: install python3-venv)", "python3", [
+    "-m",
+    "venv",
+    venv,
+  ]);
+  log(`pip install ${NATIVE_PINS.cpu.pip} into ${venv} (≈ 600 MB with its dependencies)`);
+  await mustRun("pip install", python, [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "--no-cache-dir",
+    NATIVE_PINS.cpu.pip,
+  ]);
+  log(`Keras ready in ${venv}: deno task bench --only engine compares with it`);
+}
+
 /** Loads the build in this process and runs one fused BatchNormalization and one conv. */
 async function verify(
   variant: NativeVariant,
@@ -336,12 +383,12 @@ async function verify(
   quiet: boolean,
 ): Promise<boolean> {
   try {
-    const info = await initBackend({ backend: "tensorflow", quiet: true });
+    const info = await initBackend({
+      backend: "tensorflow",
+      quiet: true,
+      nativeVariants: [variant],
+    });
     const lib = info.library!;
-    if (lib.variant !== variant) {
-      if (!quiet) log(`loaded the ${lib.variant} build, not ${variant}`);
-      return lib.variant === "gpu" && variant === "cpu"; // the GPU build shadows; both fine
-    }
     const x = tf.randomNormal<tf.Rank.R4>([2, 8, 8, 3], 0, 1, "float32", 1);
     const w = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 4], 0, 1, "float32", 2);
     const bn = tf.layers.batchNormalization({});

@@ -7,9 +7,9 @@ The models are not re-written in Python: the bench writes each tfjs model's topo
 (`model.toJSON()`, Keras's own functional-model config) to `<models-dir>/<name>.json`, and this
 script rebuilds it with `keras.Model.from_config` (same layers, same parameter counts, printed).
 
-Optional, dev-only: it runs only when a Python with TensorFlow and Keras 3 is present (e.g.
-`python3 -m venv .native/keras && .native/keras/bin/pip install tensorflow-cpu==2.21.0`, then
-`MGC_KERAS_PYTHON=.native/keras/bin/python`). Nothing in the project needs it.
+Optional, dev-only: it runs only when a Python with TensorFlow and Keras 3 is present
+(`deno task engine:native --keras` makes one in `.native/keras/`; or set `MGC_KERAS_PYTHON`).
+Nothing in the project needs it.
 
 Usage: keras_bench.py --models-dir DIR --models a,b --batch 48 --steps 3 --threads 2
                       [--latency-runs 100] [--warmup 2]

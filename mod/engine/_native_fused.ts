@@ -101,8 +101,32 @@ function preluBackward(
   return { dx, dalpha };
 }
 
-/** PReLU on the native backend, differentiable (see the module doc). */
+/** Whether a gradient tape is recording (tfjs's engine state; tfjs 4.22 is pinned). */
+function recording(): boolean {
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
+  return (state?.gradientDepth ?? 1) > 0;
+}
+
+let zero: tf.Scalar | null = null;
+
+/** Inference PReLU: the three TensorFlow ops run directly, no gradient bookkeeping. */
+function preluInference(x: tf.Tensor, alpha: tf.Tensor): tf.Tensor {
+  const b = node();
+  if (zero === null || zero.isDisposed) zero = tf.keep(tf.scalar(0));
+  const t = [{ name: "T", type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }];
+  const pos = b.executeSingleOutput("Greater", t, [x, zero]);
+  const neg = b.executeSingleOutput("Mul", t, [x, alpha]);
+  const y = b.executeSingleOutput("SelectV2", t, [pos, x, neg]);
+  tf.dispose([pos, neg]);
+  return y;
+}
+
+/**
+ * PReLU on the native backend, differentiable (see the module doc); when no gradient is being
+ * recorded (inference), the forward ops run directly.
+ */
 export const nativePrelu: FusedPrelu = (x, alpha) => {
+  if (!recording() && x.dtype === "float32") return preluInference(x, alpha);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, a, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const { y, pos } = preluForward(xi, a);
@@ -194,3 +218,50 @@ export const nativeFusedBatchNorm: FusedBatchNormKernels = {
     return out[0] as tf.Tensor4D;
   },
 };
+
+interface KernelArgs {
+  inputs: Record<string, tf.Tensor | null | undefined>;
+  attrs: Record<string, unknown>;
+  backend: unknown;
+}
+
+/**
+ * Replaces tfjs-node's `FusedConv2D` kernel (a convolution, a broadcasting `Add` of the bias and
+ * the activation as tfjs ops) by `Conv2D` → `BiasAdd` (→ `Relu`) run directly: the inference path
+ * of a model whose BatchNormalization was folded into its convolutions. Other activations keep
+ * the stock kernel. Returns the kernels replaced.
+ */
+export function registerNativeConvKernels(): string[] {
+  const stock = tf.getKernel("FusedConv2D", "tensorflow");
+  if (!stock || (stock as { replaced?: boolean }).replaced) return [];
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
+    const { x, filter, bias } = args.inputs;
+    const activation = args.attrs.activation ?? "linear";
+    const call = stock.kernelFunc as unknown as (a: KernelArgs) => tf.Tensor;
+    if (!bias || bias.rank !== 1 || (activation !== "linear" && activation !== "relu")) {
+      return call(args);
+    }
+    const b = node();
+    const conv = call({
+      ...args,
+      inputs: { x, filter },
+      attrs: { ...args.attrs, activation: "linear" },
+    });
+    const t = { name: "T", type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
+    const fmt = { name: "data_format", type: b.binding.TF_ATTR_STRING, value: "NHWC" };
+    const biased = b.executeSingleOutput("BiasAdd", [t, fmt], [conv, bias]);
+    conv.dispose();
+    if (activation === "linear") return biased;
+    const y = b.executeSingleOutput("Relu", [t], [biased]);
+    biased.dispose();
+    return y;
+  };
+  tf.unregisterKernel("FusedConv2D", "tensorflow");
+  tf.registerKernel({
+    kernelName: "FusedConv2D",
+    backendName: "tensorflow",
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    replaced: true,
+  } as tf.KernelConfig);
+  return ["FusedConv2D"];
+}

@@ -39,7 +39,7 @@ import { registerWasmKernels } from "./_wasm_kernels.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
 import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
 import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
-import { nativeFusedBatchNorm, nativePrelu } from "./_native_fused.ts";
+import { nativeFusedBatchNorm, nativePrelu, registerNativeConvKernels } from "./_native_fused.ts";
 import { installCommand, type NativeVariant, readNativeManifest } from "./native.ts";
 import { setHeapThreads } from "./_wasm_heap.ts";
 import { registerWasmFusedKernels, wasmFusedBatchNorm } from "./_wasm_fused.ts";
@@ -135,6 +135,11 @@ export interface InitBackendOptions {
   threads?: number;
   /** Print nothing (default false: one line on stderr naming backend and threads). */
   quiet?: boolean;
+  /**
+   * Native builds to try, in order (default: `["gpu", "cpu"]` when an NVIDIA GPU is visible, else
+   * `["cpu"]`; `MGC_NATIVE_VARIANT=cpu|gpu` in the environment picks one).
+   */
+  nativeVariants?: NativeVariant[];
 }
 
 let current: BackendInfo | null = null;
@@ -184,7 +189,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   if (info === null && (wanted === "tensorflow" || (wanted === "auto" && !inDenoTest()))) {
     try {
-      info = await initNative();
+      info = await initNative(options.nativeVariants);
     } catch (e) {
       if (wanted === "tensorflow") {
         throw new Error(
@@ -293,8 +298,13 @@ async function nativeInstalled(): Promise<boolean> {
 }
 
 /** Loads the native engine (GPU build first when a GPU is visible) and switches to it. */
-async function initNative(): Promise<BackendInfo> {
-  const variants: NativeVariant[] = visibleGpus().length > 0 ? ["gpu", "cpu"] : ["cpu"];
+async function initNative(wanted?: NativeVariant[]): Promise<BackendInfo> {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("MGC_NATIVE_VARIANT");
+  } catch { /* no env permission */ }
+  const variants: NativeVariant[] = wanted ??
+    (env === "cpu" || env === "gpu" ? [env] : visibleGpus().length > 0 ? ["gpu", "cpu"] : ["cpu"]);
   const loaded = await loadNative(variants, () => {
     const b = tf.findBackend("tensorflow") as unknown as { binding?: { TF_Version?: string } };
     return b?.binding?.TF_Version;
@@ -305,13 +315,14 @@ async function initNative(): Promise<BackendInfo> {
   await tf.ready();
   registerFusedBatchNorm("tensorflow", nativeFusedBatchNorm);
   registerFusedPrelu("tensorflow", nativePrelu);
+  registerNativeConvKernels();
   const m = loaded.manifest;
   return {
     name: "tensorflow",
     threads: cpus().length,
     simd: false,
     native: loaded.variant === "gpu" ? "tfjs-node-gpu" : "tfjs-node",
-    kernelsPatched: ["FusedBatchNormV3", "FusedBatchNormGradV3", "Prelu"],
+    kernelsPatched: ["FusedBatchNormV3", "FusedBatchNormGradV3", "Prelu", "FusedConv2D"],
     device: loaded.device,
     library: {
       package: `${m.npm.name}@${m.npm.version}`,

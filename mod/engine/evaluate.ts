@@ -7,6 +7,7 @@
  */
 import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
+import { foldBatchNorm } from "./fold.ts";
 import { countCorrect, crossEntropyRows } from "./loss.ts";
 import { batchRanges, sampleSize, type SampleSource } from "../prepare/samples.ts";
 
@@ -54,7 +55,10 @@ export async function evaluate(
   src: SampleSource,
   options: EvalOptions = {},
 ): Promise<EvalResult> {
-  const { probs, labels } = await runInference(model, src, options.batchSize ?? 64, true);
+  const { probs, labels } = await withInferenceModel(
+    model,
+    (m) => runInference(m, src, options.batchSize ?? 64, true),
+  );
   const c = src.numClasses;
   const losses = crossEntropyRows(probs, labels, c, { labelSmoothing: options.labelSmoothing });
   const counts = countCorrect(probs, labels, c, 3);
@@ -92,7 +96,36 @@ export async function predictProbs(
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
   const batchSize = options.batchSize ?? 64;
-  if ("read" in input) return (await runInference(model, input, batchSize, false)).probs;
+  return await withInferenceModel(model, async (m) => {
+    if ("read" in input) return (await runInference(m, input, batchSize, false)).probs;
+    return await predictArrays(m, input, batchSize);
+  });
+}
+
+/**
+ * Runs `fn` on the model inference should use: on the native engine, a copy with
+ * BatchNormalization folded into the convolutions (`fold.ts`; equal outputs to float32
+ * rounding, fewer ops), disposed afterwards; elsewhere the model itself (wasm's biased fused
+ * convolution is slower than conv + batch norm).
+ */
+async function withInferenceModel<T>(
+  model: tf.LayersModel,
+  fn: (m: tf.LayersModel) => Promise<T>,
+): Promise<T> {
+  if (tf.getBackend() !== "tensorflow") return await fn(model);
+  const folded = await foldBatchNorm(model);
+  try {
+    return await fn(folded);
+  } finally {
+    folded.dispose();
+  }
+}
+
+async function predictArrays(
+  model: tf.LayersModel,
+  input: { x: Float32Array; sampleShape: number[] },
+  batchSize: number,
+): Promise<Float32Array> {
   const size = sampleSize(input.sampleShape);
   const n = Math.floor(input.x.length / size);
   if (n * size !== input.x.length) {

@@ -30,7 +30,11 @@ export interface NativePin {
   pip: string;
   /** File name of the TensorFlow wheel. */
   wheel: string;
-  /** sha256 of that wheel (checked after every download; a mismatch stops the install). */
+  /**
+   * sha256 of that wheel (checked after every download; a mismatch stops the install). The GPU
+   * build's CUDA runtime wheels are resolved by pip within the ranges the tensorflow wheel
+   * declares for its `and-cuda` extra; each file's sha256 is recorded in the manifest.
+   */
   sha256: string;
 }
 
@@ -63,7 +67,7 @@ export const NATIVE_PINS: {
     npm: "@tensorflow/tfjs-node-gpu",
     pip: "tensorflow[and-cuda]==2.21.0",
     wheel: "tensorflow-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl",
-    sha256: "",
+    sha256: "9056fbc9ba04235810b71ae6cbd958a196e8804fb53bbcffbf3e23b56155f124",
   }),
 });
 

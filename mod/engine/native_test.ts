@@ -22,7 +22,9 @@ import { assert, assertEquals } from "../_assert.ts";
 
 const installed = (await readNativeManifest("cpu").catch(() => null)) !== null ||
   (await readNativeManifest("gpu").catch(() => null)) !== null;
-const ignore = !installed;
+// The binding is an FFI library: without --allow-ffi (deno task test has it) they cannot run.
+const ffi = (await Deno.permissions.query({ name: "ffi" })).state === "granted";
+const ignore = !installed || !ffi;
 
 async function use(backend: "tensorflow" | "wasm"): Promise<void> {
   await initBackend({ backend, threads: 1, quiet: true });

@@ -132,7 +132,7 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
     // Inference as deployed: BatchNormalization folded into the convolutions.
     const folded = await foldBatchNorm(model);
     emit(`latency_ms:${m.name}`, await latencyMs(folded, latencyRuns), "ms");
-    folded.dispose();
+    if (folded !== model) folded.dispose();
     model.dispose();
   }
   return results;
