@@ -202,7 +202,7 @@ export async function initWebGpu(
     (pkg as unknown as { WebGPUBackend: new (d: unknown, i?: unknown) => tf.KernelBackend })
       .WebGPUBackend;
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu");
-  const kernelsPatched = registerWebGpuKernels();
+  const kernelsPatched = registerWebGpuKernels(found.limits.maxStorageBufferBindingSize);
   tf.registerBackend("webgpu", () => new Backend(dev, (adapter as { info?: unknown }).info), 3);
   let ok = false;
   try {

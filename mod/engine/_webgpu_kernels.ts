@@ -2,17 +2,17 @@
  * Kernels registered for the tfjs `webgpu` backend where its stock ones dominate a training step.
  * Private to `_webgpu.ts`, which calls {@linkcode registerWebGpuKernels} once the backend exists.
  *
- * Profile of one UNet_Audio_Classifier step (batch 8, 128×128) on lavapipe with the stock
- * kernels: 167 s of kernel time, of which `Conv2DBackpropFilter` 118 s (71 %),
- * `Conv2DBackpropInput` 18 s, the forward convolutions 11 s. The stock filter gradient runs one
- * thread per filter weight, each looping over batch × height × width (a 3×3×32×32 filter: 9,216
- * threads for 6 M multiply-adds each); the stock input gradient is the "naive" program unless a
- * flag says otherwise.
- *
+ * The stock `Conv2DBackpropFilter` runs one thread per filter weight, each looping over batch ×
+ * height × width (a 3×3×32×32 filter at batch 8, 128×128: 9,216 threads of 131,072 multiply-adds
+ * each). It dominated a UNet training step on lavapipe (118 of 167 s of kernel time at batch 8),
+ * and it is wrong there once batch × pixels reaches 65,536 (llvmpipe stops a shader loop after
+ * 65,535 iterations: 8–12 % error at batch 4, 128×128; correct below). The replacement loops over
+ * at most 1,024 rows per invocation.
+
  * | kernel | computed as |
  * |---|---|
- * | `Conv2DBackpropFilter` | per filter tap (kh, kw): the input window at that tap, `[B·Ho·Wo, Ci]`, times dy `[B·Ho·Wo, Co]`, as a batched matrix product over chunks of ≤ 1024 rows (tfjs's tiled matmul: many independent tiles even for few channels), then summed over the chunks: `[Ci, Co]`. No atomics (unlike tfjs's split-K matmul), so the summation order and the result are the same from run to run |
- * | `Conv2DBackpropInput` | tfjs's own matrix-multiply program (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE` off) |
+ * | `Conv2DBackpropFilter` | per filter tap (kh, kw), or several taps side by side when the input has few channels: the input window at that tap, `[B·Ho·Wo, Ci]`, times dy `[B·Ho·Wo, Co]`, as a batched matrix product over chunks of ≤ 1024 rows (tfjs's tiled matmul: many independent tiles however few channels), then summed over the chunks: `[Ci, Co]`. No atomics (unlike tfjs's split-K matmul), so the summation order and the result are the same from run to run |
+ * | `Conv2DBackpropInput` | tfjs's own matrix-multiply program when the input has ≥ 8 channels (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE` off for that call), its direct program otherwise |
  *
  * Gradients are checked against the cpu backend per layer type in `_webgpu_test.ts`.
  *
@@ -48,6 +48,8 @@ function free(backend: WebGpuBackend, ...infos: TensorInfo[]): void {
 }
 
 const stock = new Map<string, tf.KernelConfig>();
+/** The device's `maxStorageBufferBindingSize`: no intermediate here may exceed it. */
+let maxBytes = 128 * 2 ** 20;
 
 interface FilterAttrs {
   strides: [number, number] | number;
@@ -96,40 +98,55 @@ function conv2DBackpropFilter(
   const rows = chunkRows(b * ho * wo, ho * wo);
   const groups = (b * ho * wo) / rows;
   const dy3 = run(backend, "Reshape", { x: dy }, { shape: [groups, rows, co] });
-  const taps: TensorInfo[] = [];
+  // Taps side by side along the channels when the layer has few input channels (the first conv
+  // has one): a [.., taps·Ci] operand keeps the product's tiles full. Bounded by `maxBytes`.
+  const perTap = b * ho * wo * ci * 4;
+  const tapsPerGroup = Math.max(
+    1,
+    Math.min(kh * kw, Math.floor(64 / ci), Math.floor(maxBytes / 2 / perTap)),
+  );
+  const window = (i: number, j: number): TensorInfo =>
+    sh === 1 && sw === 1
+      ? run(backend, "Slice", { x: xp }, { begin: [0, i, j, 0], size: [b, ho, wo, ci] })
+      : run(backend, "StridedSlice", { x: xp }, {
+        begin: [0, i, j, 0],
+        end: [b, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1, ci],
+        strides: [1, sh, sw, 1],
+        beginMask: 0,
+        endMask: 0,
+        ellipsisMask: 0,
+        newAxisMask: 0,
+        shrinkAxisMask: 0,
+      });
+  const parts: TensorInfo[] = [];
   try {
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const win = sh === 1 && sw === 1
-          ? run(backend, "Slice", { x: xp }, { begin: [0, i, j, 0], size: [b, ho, wo, ci] })
-          : run(backend, "StridedSlice", { x: xp }, {
-            begin: [0, i, j, 0],
-            end: [b, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1, ci],
-            strides: [1, sh, sw, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          });
-        const a = run(backend, "Reshape", { x: win }, { shape: [groups, rows, ci] });
-        const partial = run(backend, "BatchMatMul", { a, b: dy3 }, {
-          transposeA: true,
-          transposeB: false,
-        }); // [groups, Ci, Co]
-        free(backend, win, a);
-        taps.push(run(backend, "Sum", { x: partial }, { axis: [0], keepDims: true }));
-        free(backend, partial);
-      }
+    for (let t0 = 0; t0 < kh * kw; t0 += tapsPerGroup) {
+      const n = Math.min(tapsPerGroup, kh * kw - t0);
+      const wins = Array.from(
+        { length: n },
+        (_, k) => window(Math.floor((t0 + k) / kw), (t0 + k) % kw),
+      );
+      const stacked = n === 1
+        ? wins[0]!
+        : run(backend, "Concat", wins as unknown as Record<string, TensorInfo>, { axis: 3 });
+      if (n > 1) free(backend, ...wins);
+      const a = run(backend, "Reshape", { x: stacked }, { shape: [groups, rows, n * ci] });
+      const partial = run(backend, "BatchMatMul", { a, b: dy3 }, {
+        transposeA: true,
+        transposeB: false,
+      }); // [groups, n·Ci, Co]
+      free(backend, stacked, a);
+      parts.push(run(backend, "Sum", { x: partial }, { axis: [0], keepDims: false }));
+      free(backend, partial);
     }
-    const packed = taps.length === 1
-      ? taps[0]!
-      : run(backend, "Concat", taps as unknown as Record<string, TensorInfo>, { axis: 0 });
+    const packed = parts.length === 1
+      ? parts[0]!
+      : run(backend, "Concat", parts as unknown as Record<string, TensorInfo>, { axis: 0 });
     const out = run(backend, "Reshape", { x: packed }, { shape: [kh, kw, ci, co] });
-    if (packed !== taps[0]) free(backend, packed);
+    if (packed !== parts[0]) free(backend, packed);
     return out;
   } finally {
-    free(backend, dy3, ...taps);
+    free(backend, dy3, ...parts);
     if (xp !== x) free(backend, xp);
   }
 }
@@ -143,14 +160,32 @@ export function chunkRows(total: number, perSample: number): number {
   return perSample;
 }
 
+/**
+ * The stock input gradient, on tfjs's matrix-multiply program when the input has 8 channels or
+ * more, on its direct program otherwise (measured on lavapipe, 128×128, batch 4: 1 → 32 channels
+ * 199 ms direct vs 2,988 ms matmul; 32 → 32 1,090 vs 710 ms).
+ */
+function conv2DBackpropInput(args: Parameters<tf.KernelFunc>[0]): TensorInfo {
+  const shape = (args.attrs as unknown as { inputShape: number[] }).inputShape;
+  const flag = "WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE";
+  const before = tf.env().getBool(flag);
+  tf.env().set(flag, !(shape[3]! >= 8));
+  try {
+    return stock.get("Conv2DBackpropInput")!.kernelFunc(args) as TensorInfo;
+  } finally {
+    tf.env().set(flag, before);
+  }
+}
+
 const KERNELS: Record<string, tf.KernelConfig["kernelFunc"]> = {
   Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelConfig["kernelFunc"],
+  Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelConfig["kernelFunc"],
 };
 
 /**
- * Registers this module's kernels for the `webgpu` backend (stock ones kept for fallback) and
- * switches tfjs's input-gradient convolution to its matrix-multiply program; returns the names.
- * Idempotent.
+ * Registers this module's kernels for the `webgpu` backend (stock ones kept and called where
+ * they are the better choice); returns their names. `maxBindingBytes` is the device's
+ * `maxStorageBufferBindingSize`, which no intermediate may exceed. Idempotent.
  *
  * @example Not run by `deno test --doc`: it needs the WebGPU backend loaded (`initBackend` with
  * `backend: "webgpu"` does that, and calls this), which needs an adapter.
@@ -159,7 +194,8 @@ const KERNELS: Record<string, tf.KernelConfig["kernelFunc"]> = {
  * registerWebGpuKernels().includes("Conv2DBackpropFilter"); // true
  * ```
  */
-export function registerWebGpuKernels(): string[] {
+export function registerWebGpuKernels(maxBindingBytes = 128 * 2 ** 20): string[] {
+  maxBytes = maxBindingBytes;
   for (const [name, kernelFunc] of Object.entries(KERNELS)) {
     const existing = tf.getKernel(name, "webgpu");
     if (existing !== undefined && existing.kernelFunc === kernelFunc) continue;
@@ -169,6 +205,5 @@ export function registerWebGpuKernels(): string[] {
     }
     tf.registerKernel({ kernelName: name, backendName: "webgpu", kernelFunc });
   }
-  tf.env().set("WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE", false);
-  return [...Object.keys(KERNELS), "Conv2DBackpropInput (matmul program)"];
+  return Object.keys(KERNELS);
 }

@@ -16,6 +16,7 @@ import {
   webGpuSetup,
 } from "./_webgpu.ts";
 import { trainStep } from "./batches.ts";
+import { EarlyStopping, ReduceLROnPlateau } from "./callbacks.ts";
 import { getWeightArrays } from "./checkpoint.ts";
 import { Adam } from "./optim.ts";
 import { train } from "./train.ts";
@@ -218,6 +219,48 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "webgpu: the filter gradient stays exact from 65,536 rows on (lavapipe's loop limit)",
+  ignore: noAdapter,
+  fn: async () => {
+    // Batch 4 at 128×128: the stock kernel loops 65,536 times per weight, and llvmpipe stops
+    // shader loops after 65,535 iterations (8–12 % error there); the one registered here does not.
+    const attrs = (ci: number, co: number): tf.NamedAttrMap =>
+      ({
+        strides: [1, 1],
+        pad: "same",
+        dataFormat: "NHWC",
+        filterShape: [3, 3, ci, co],
+      }) as unknown as tf.NamedAttrMap;
+    const shapes: [number, number, number][] = [[128, 1, 8], [128, 8, 8]];
+    const inputs = shapes.map(([h, ci, co], k) => ({
+      x: noise(4 * h * h * ci, 31 + k),
+      dy: noise(4 * h * h * co, 41 + k),
+    }));
+    const grad = async (k: number): Promise<Float32Array> => {
+      const [h, ci, co] = shapes[k]!;
+      const x = tf.tensor(inputs[k]!.x, [4, h, h, ci]);
+      const dy = tf.tensor(inputs[k]!.dy, [4, h, h, co]);
+      const g = tf.engine().runKernel(
+        "Conv2DBackpropFilter",
+        { x, dy },
+        attrs(ci, co),
+      ) as tf.Tensor;
+      const out = await g.data() as Float32Array;
+      tf.dispose([x, dy, g]);
+      return out;
+    };
+    await initBackend({ backend: "cpu", quiet: true });
+    const want = [await grad(0), await grad(1)];
+    await initBackend({ backend: "webgpu", quiet: true });
+    for (const k of [0, 1]) {
+      const e = relErr(await grad(k), want[k]!);
+      assert(e < 1e-5, `${shapes[k]}: relative error ${e.toExponential(2)}`);
+    }
+    throwIfWebGpuError("the filter gradients");
+  },
+});
+
 /** A learnable 4-class toy problem on [16, 16, 1] inputs. */
 function toyData(n: number, seed: number): { x: Float32Array; y: Int32Array } {
   const size = 16 * 16;
@@ -264,7 +307,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "webgpu: resume from a mid-epoch checkpoint ends with the uninterrupted run's weights",
+  name:
+    "webgpu: callbacks, checkpoints and a mid-epoch resume end with the uninterrupted run's weights",
   ignore: noAdapter,
   fn: async () => {
     await initBackend({ backend: "webgpu", quiet: true });
@@ -277,6 +321,10 @@ Deno.test({
       seed: 4,
       verbose: false,
       augment: specAugmenter([16, 16, 1], { maxFreqWidth: 2, maxTimeWidth: 2 }),
+      callbacks: [
+        new EarlyStopping({ monitor: "val_accuracy", patience: 5, restoreBestWeights: true }),
+        new ReduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 0 }),
+      ],
       ...extra,
     });
     const make = (seed: number) =>
