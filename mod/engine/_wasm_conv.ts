@@ -82,7 +82,9 @@ export function directBackpropFilter(
  * The operation of `conv_dx`: out[b,i,j,c] = Σ_{kh,kw,s} src[b,(i+pt−kh)/sh,(j+pl−kw)/sw,s] ·
  * F(kh,kw,s,c) over the taps where both quotients are integral, for out [b,h,w,cOut] and src
  * [b,hs,ws,cs]; `pack(t)` writes F into `t` packed as [cOut/8,kh,kw,cs,8]. Pads a copy of src
- * with the zeros any tap reads and splits the output rows into jobs.
+ * with the zeros any tap reads and splits the output rows into jobs. `epilogue`: heap offsets of
+ * a bias and PReLU slopes (cOut each; 0 for none) and the activation (0 linear, 1 ReLU, 2 PReLU)
+ * applied to the output.
  */
 function correlate(
   backend: HeapBackend,
@@ -91,6 +93,7 @@ function correlate(
   out: [number, number, number, number],
   k: { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number },
   pack: (t: Float32Array) => void,
+  epilogue: { bias: number; alpha: number; act: number } = { bias: 0, alpha: 0, act: 0 },
 ): TensorInfo {
   const [b, h, w, cOut] = out;
   const [, hs, ws, cs] = src.shape as [number, number, number, number];
@@ -147,7 +150,16 @@ function correlate(
       e,
       jobs.map(([r0, r1], j): HeapJob => ({
         fn: "conv_dx",
-        args: [...args, tapList + j * kh * kw * 8, ...shape, r0, r1],
+        args: [
+          ...args,
+          tapList + j * kh * kw * 8,
+          ...shape,
+          r0,
+          r1,
+          epilogue.bias,
+          epilogue.alpha,
+          epilogue.act,
+        ],
       })),
     );
   } catch (err) {
@@ -196,18 +208,29 @@ export function directBackpropInput(
   });
 }
 
+/** The activations {@linkcode directConv2D} fuses, by their tfjs names. */
+export const DIRECT_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, prelu: 2 };
+
 /**
  * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at stride
- * 1 (a correlation with the flipped filter, computed by `conv_dx`), or null when the direct
- * kernel does not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or
- * SIMD is unavailable.
+ * 1 (a correlation with the flipped filter, computed by `conv_dx`), plus an optional `bias` [Co]
+ * and activation ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does
+ * not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or SIMD is
+ * unavailable.
  */
 export function directConv2D(
   backend: HeapBackend,
   x: TensorInfo,
   filter: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  fused: { bias?: TensorInfo; activation?: string; alpha?: TensorInfo } = {},
 ): TensorInfo | null {
+  const act = DIRECT_ACTIVATIONS[fused.activation ?? "linear"];
+  if (act === undefined || (act === 2 && fused.alpha?.shape.at(-1) !== info.outChannels)) {
+    return null;
+  }
+  if (act === 2 && fused.alpha!.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
+  if (fused.bias && fused.bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
   const { batchSize: b, outHeight: ho, outWidth: wo, inChannels: ci, outChannels: co } = info;
   const { filterHeight: kh, filterWidth: kw } = info;
   if (
@@ -240,5 +263,9 @@ export function directConv2D(
         }
       }
     }
+  }, {
+    bias: fused.bias ? offset(backend, fused.bias) : 0,
+    alpha: act === 2 ? offset(backend, fused.alpha!) : 0,
+    act,
   });
 }

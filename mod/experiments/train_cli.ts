@@ -34,8 +34,9 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   threads: { type: "string", help: "wasm threads (default: all cores)" },
   "micro-batch": {
     type: "string",
-    default: "16",
-    help: "largest forward/backward micro-batch (gradients accumulate to the full batch)",
+    default: "48",
+    help: "largest forward/backward micro-batch (default 48: whole batches of every recipe; " +
+      "smaller ones accumulate gradients to the full batch)",
   },
   "latency-runs": { type: "string", default: "100", help: "timed batch-1 runs (0: skip latency)" },
   resume: { type: "boolean", help: "continue interrupted runs; reuse finished ones" },
