@@ -78,6 +78,46 @@ export function directBackpropFilter(
   return out;
 }
 
+/** Packed filters per backend, by the filter's data and packing: the most recent PACKED_MAX. */
+const packedCaches = new WeakMap<object, { filters: Map<object, Map<string, TensorInfo>> }>();
+const PACKED_MAX = 32;
+
+/**
+ * The filter packed by `pack` into `floats` heap floats, cached for the filter's data (tensors are
+ * immutable): inference reuses its constant filters; training, whose filters change every step,
+ * only keeps the last few.
+ */
+function packed(
+  backend: HeapBackend,
+  [dataId, kind]: [object, string],
+  floats: number,
+  pack: (t: Float32Array) => void,
+): TensorInfo {
+  let cache = packedCaches.get(backend);
+  if (!cache) packedCaches.set(backend, cache = { filters: new Map() });
+  const packedFilters = cache.filters;
+  const hit = packedFilters.get(dataId)?.get(kind);
+  if (hit) {
+    // Most recently used last.
+    const kinds = packedFilters.get(dataId)!;
+    packedFilters.delete(dataId);
+    packedFilters.set(dataId, kinds);
+    return hit;
+  }
+  while (packedFilters.size >= PACKED_MAX) {
+    const [oldest, kinds] = packedFilters.entries().next().value!;
+    for (const t of kinds.values()) backend.disposeData(t.dataId);
+    packedFilters.delete(oldest);
+  }
+  const t = backend.makeOutput([floats], "float32");
+  pack(backend.typedArrayFromHeap(t) as Float32Array);
+  const kinds = packedFilters.get(dataId) ?? new Map<string, TensorInfo>();
+  kinds.set(kind, t);
+  packedFilters.delete(dataId);
+  packedFilters.set(dataId, kinds);
+  return t;
+}
+
 /**
  * The operation of `conv_dx`: out[b,i,j,c] = Σ_{kh,kw,s} src[b,(i+pt−kh)/sh,(j+pl−kw)/sw,s] ·
  * F(kh,kw,s,c) over the taps where both quotients are integral, for out [b,h,w,cOut] and src
@@ -92,6 +132,7 @@ function correlate(
   src: TensorInfo,
   out: [number, number, number, number],
   k: { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number },
+  filterKey: [object, string],
   pack: (t: Float32Array) => void,
   epilogue: { bias: number; alpha: number; act: number } = { bias: 0, alpha: 0, act: 0 },
 ): TensorInfo {
@@ -125,7 +166,7 @@ function correlate(
   const ptop = -ymin, pleft = -xmin, hp = ptop + ymax + 1, wp = pleft + xmax + 1;
   const jobs = split(b * h, parts(e), 1);
   const padded = backend.makeOutput([b * hp * wp * cs + 2 * kh * kw * jobs.length], "float32");
-  const wt = backend.makeOutput([kh * kw * cs * cOut], "float32");
+  const wt = packed(backend, filterKey, kh * kw * cs * cOut, pack);
   const result = backend.makeOutput(out, "float32");
   try {
     const from = backend.typedArrayFromHeap(src) as Float32Array;
@@ -142,7 +183,6 @@ function correlate(
         }
       }
     }
-    pack(backend.typedArrayFromHeap(wt) as Float32Array);
     const at = offset(backend, padded), tapList = at + b * hp * wp * cs * 4;
     const args = [at, offset(backend, wt), offset(backend, result)];
     const shape = [h, w, cOut, hp, wp, cs, kh, kw, sh, sw, pt, pl, ptop, pleft];
@@ -167,7 +207,6 @@ function correlate(
     throw err;
   } finally {
     backend.disposeData(padded.dataId);
-    backend.disposeData(wt.dataId);
   }
   return result;
 }
@@ -189,23 +228,31 @@ export function directBackpropInput(
   if (e === null) return null;
   const f = backend.typedArrayFromHeap(filter) as Float32Array;
   const taps = kh * kw;
-  return correlate(backend, e, dy, [b, h, w, ci], {
-    kh,
-    kw,
-    sh,
-    sw,
-    pt: info.padInfo.top,
-    pl: info.padInfo.left,
-  }, (t) => {
-    // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
-    for (let tap = 0; tap < taps; tap++) {
-      const o = tap * ci * co;
-      for (let i = 0; i < ci; i++) {
-        const dst = ((((i >> 3) * taps + tap) * co) << 3) + (i & 7);
-        for (let c = 0; c < co; c++) t[dst + (c << 3)] = f[o + i * co + c]!;
+  return correlate(
+    backend,
+    e,
+    dy,
+    [b, h, w, ci],
+    {
+      kh,
+      kw,
+      sh,
+      sw,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+    },
+    [filter.dataId as object, `dx ${filter.shape}`],
+    (t) => {
+      // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
+      for (let tap = 0; tap < taps; tap++) {
+        const o = tap * ci * co;
+        for (let i = 0; i < ci; i++) {
+          const dst = ((((i >> 3) * taps + tap) * co) << 3) + (i & 7);
+          for (let c = 0; c < co; c++) t[dst + (c << 3)] = f[o + i * co + c]!;
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 /** The activations {@linkcode directConv2D} fuses, by their tfjs names. */
@@ -244,28 +291,37 @@ export function directConv2D(
   const f = backend.typedArrayFromHeap(filter) as Float32Array;
   const taps = kh * kw;
   // y[i] = Σ x[i + a − pt] · W[a] = Σ x[i + (kh − 1 − pt) − a'] · W[kh − 1 − a'].
-  return correlate(backend, e, x, [b, ho, wo, co], {
-    kh,
-    kw,
-    sh: 1,
-    sw: 1,
-    pt: kh - 1 - info.padInfo.top,
-    pl: kw - 1 - info.padInfo.left,
-  }, (t) => {
-    // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
-    for (let a = 0; a < kh; a++) {
-      for (let c = 0; c < kw; c++) {
-        const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
-        for (let i = 0; i < ci; i++) {
-          for (let out = 0; out < co; out++) {
-            t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
+  return correlate(
+    backend,
+    e,
+    x,
+    [b, ho, wo, co],
+    {
+      kh,
+      kw,
+      sh: 1,
+      sw: 1,
+      pt: kh - 1 - info.padInfo.top,
+      pl: kw - 1 - info.padInfo.left,
+    },
+    [filter.dataId as object, `conv ${filter.shape}`],
+    (t) => {
+      // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
+      for (let a = 0; a < kh; a++) {
+        for (let c = 0; c < kw; c++) {
+          const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
+          for (let i = 0; i < ci; i++) {
+            for (let out = 0; out < co; out++) {
+              t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
+            }
           }
         }
       }
-    }
-  }, {
-    bias: fused.bias ? offset(backend, fused.bias) : 0,
-    alpha: act === 2 ? offset(backend, fused.alpha!) : 0,
-    act,
-  });
+    },
+    {
+      bias: fused.bias ? offset(backend, fused.bias) : 0,
+      alpha: act === 2 ? offset(backend, fused.alpha!) : 0,
+      act,
+    },
+  );
 }
