@@ -78,11 +78,53 @@ export function directBackpropFilter(
   return out;
 }
 
+/** Packed filters per backend, by the filter's data and packing: the most recent PACKED_MAX. */
+const packedCaches = new WeakMap<object, { filters: Map<object, Map<string, TensorInfo>> }>();
+const PACKED_MAX = 32;
+
+/**
+ * The filter packed by `pack` into `floats` heap floats, cached for the filter's data (tensors are
+ * immutable): inference reuses its constant filters; training, whose filters change every step,
+ * only keeps the last few.
+ */
+function packed(
+  backend: HeapBackend,
+  [dataId, kind]: [object, string],
+  floats: number,
+  pack: (t: Float32Array) => void,
+): TensorInfo {
+  let cache = packedCaches.get(backend);
+  if (!cache) packedCaches.set(backend, cache = { filters: new Map() });
+  const packedFilters = cache.filters;
+  const hit = packedFilters.get(dataId)?.get(kind);
+  if (hit) {
+    // Most recently used last.
+    const kinds = packedFilters.get(dataId)!;
+    packedFilters.delete(dataId);
+    packedFilters.set(dataId, kinds);
+    return hit;
+  }
+  while (packedFilters.size >= PACKED_MAX) {
+    const [oldest, kinds] = packedFilters.entries().next().value!;
+    for (const t of kinds.values()) backend.disposeData(t.dataId);
+    packedFilters.delete(oldest);
+  }
+  const t = backend.makeOutput([floats], "float32");
+  pack(backend.typedArrayFromHeap(t) as Float32Array);
+  const kinds = packedFilters.get(dataId) ?? new Map<string, TensorInfo>();
+  kinds.set(kind, t);
+  packedFilters.delete(dataId);
+  packedFilters.set(dataId, kinds);
+  return t;
+}
+
 /**
  * The operation of `conv_dx`: out[b,i,j,c] = Σ_{kh,kw,s} src[b,(i+pt−kh)/sh,(j+pl−kw)/sw,s] ·
  * F(kh,kw,s,c) over the taps where both quotients are integral, for out [b,h,w,cOut] and src
  * [b,hs,ws,cs]; `pack(t)` writes F into `t` packed as [cOut/8,kh,kw,cs,8]. Pads a copy of src
- * with the zeros any tap reads and splits the output rows into jobs.
+ * with the zeros any tap reads and splits the output rows into jobs. `epilogue`: heap offsets of
+ * a bias and PReLU slopes (cOut each; 0 for none) and the activation (0 linear, 1 ReLU, 2 PReLU)
+ * applied to the output.
  */
 function correlate(
   backend: HeapBackend,
@@ -90,7 +132,9 @@ function correlate(
   src: TensorInfo,
   out: [number, number, number, number],
   k: { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number },
+  filterKey: [object, string],
   pack: (t: Float32Array) => void,
+  epilogue: { bias: number; alpha: number; act: number } = { bias: 0, alpha: 0, act: 0 },
 ): TensorInfo {
   const [b, h, w, cOut] = out;
   const [, hs, ws, cs] = src.shape as [number, number, number, number];
@@ -122,7 +166,7 @@ function correlate(
   const ptop = -ymin, pleft = -xmin, hp = ptop + ymax + 1, wp = pleft + xmax + 1;
   const jobs = split(b * h, parts(e), 1);
   const padded = backend.makeOutput([b * hp * wp * cs + 2 * kh * kw * jobs.length], "float32");
-  const wt = backend.makeOutput([kh * kw * cs * cOut], "float32");
+  const wt = packed(backend, filterKey, kh * kw * cs * cOut, pack);
   const result = backend.makeOutput(out, "float32");
   try {
     const from = backend.typedArrayFromHeap(src) as Float32Array;
@@ -139,7 +183,6 @@ function correlate(
         }
       }
     }
-    pack(backend.typedArrayFromHeap(wt) as Float32Array);
     const at = offset(backend, padded), tapList = at + b * hp * wp * cs * 4;
     const args = [at, offset(backend, wt), offset(backend, result)];
     const shape = [h, w, cOut, hp, wp, cs, kh, kw, sh, sw, pt, pl, ptop, pleft];
@@ -147,7 +190,16 @@ function correlate(
       e,
       jobs.map(([r0, r1], j): HeapJob => ({
         fn: "conv_dx",
-        args: [...args, tapList + j * kh * kw * 8, ...shape, r0, r1],
+        args: [
+          ...args,
+          tapList + j * kh * kw * 8,
+          ...shape,
+          r0,
+          r1,
+          epilogue.bias,
+          epilogue.alpha,
+          epilogue.act,
+        ],
       })),
     );
   } catch (err) {
@@ -155,7 +207,6 @@ function correlate(
     throw err;
   } finally {
     backend.disposeData(padded.dataId);
-    backend.disposeData(wt.dataId);
   }
   return result;
 }
@@ -176,39 +227,58 @@ export function directBackpropInput(
   const e = heapEngine(backend);
   if (e === null) return null;
   const taps = kh * kw;
-  return correlate(backend, e, dy, [b, h, w, ci], {
-    kh,
-    kw,
-    sh,
-    sw,
-    pt: info.padInfo.top,
-    pl: info.padInfo.left,
-  }, (t) => {
-    // Read the filter here, after correlate's allocations: growing the heap detaches older views.
-    const f = backend.typedArrayFromHeap(filter) as Float32Array;
-    // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
-    for (let tap = 0; tap < taps; tap++) {
-      const o = tap * ci * co;
-      for (let i = 0; i < ci; i++) {
-        const dst = ((((i >> 3) * taps + tap) * co) << 3) + (i & 7);
-        for (let c = 0; c < co; c++) t[dst + (c << 3)] = f[o + i * co + c]!;
+  return correlate(
+    backend,
+    e,
+    dy,
+    [b, h, w, ci],
+    {
+      kh,
+      kw,
+      sh,
+      sw,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+    },
+    [filter.dataId as object, `dx ${filter.shape}`],
+    (t) => {
+      // Read the filter here, after the allocations: growing the heap detaches older views.
+      const f = backend.typedArrayFromHeap(filter) as Float32Array;
+      // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
+      for (let tap = 0; tap < taps; tap++) {
+        const o = tap * ci * co;
+        for (let i = 0; i < ci; i++) {
+          const dst = ((((i >> 3) * taps + tap) * co) << 3) + (i & 7);
+          for (let c = 0; c < co; c++) t[dst + (c << 3)] = f[o + i * co + c]!;
+        }
       }
-    }
-  });
+    },
+  );
 }
+
+/** The activations {@linkcode directConv2D} fuses, by their tfjs names. */
+export const DIRECT_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, prelu: 2 };
 
 /**
  * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at stride
- * 1 (a correlation with the flipped filter, computed by `conv_dx`), or null when the direct
- * kernel does not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or
- * SIMD is unavailable.
+ * 1 (a correlation with the flipped filter, computed by `conv_dx`), plus an optional `bias` [Co]
+ * and activation ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does
+ * not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or SIMD is
+ * unavailable.
  */
 export function directConv2D(
   backend: HeapBackend,
   x: TensorInfo,
   filter: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  fused: { bias?: TensorInfo; activation?: string; alpha?: TensorInfo } = {},
 ): TensorInfo | null {
+  const act = DIRECT_ACTIVATIONS[fused.activation ?? "linear"];
+  if (act === undefined || (act === 2 && fused.alpha?.shape.at(-1) !== info.outChannels)) {
+    return null;
+  }
+  if (act === 2 && fused.alpha!.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
+  if (fused.bias && fused.bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
   const { batchSize: b, outHeight: ho, outWidth: wo, inChannels: ci, outChannels: co } = info;
   const { filterHeight: kh, filterWidth: kw } = info;
   if (
@@ -221,26 +291,39 @@ export function directConv2D(
   if (e === null) return null;
   const taps = kh * kw;
   // y[i] = Σ x[i + a − pt] · W[a] = Σ x[i + (kh − 1 − pt) − a'] · W[kh − 1 − a'].
-  return correlate(backend, e, x, [b, ho, wo, co], {
-    kh,
-    kw,
-    sh: 1,
-    sw: 1,
-    pt: kh - 1 - info.padInfo.top,
-    pl: kw - 1 - info.padInfo.left,
-  }, (t) => {
-    // Read the filter here, after correlate's allocations: growing the heap detaches older views.
-    const f = backend.typedArrayFromHeap(filter) as Float32Array;
-    // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
-    for (let a = 0; a < kh; a++) {
-      for (let c = 0; c < kw; c++) {
-        const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
-        for (let i = 0; i < ci; i++) {
-          for (let out = 0; out < co; out++) {
-            t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
+  return correlate(
+    backend,
+    e,
+    x,
+    [b, ho, wo, co],
+    {
+      kh,
+      kw,
+      sh: 1,
+      sw: 1,
+      pt: kh - 1 - info.padInfo.top,
+      pl: kw - 1 - info.padInfo.left,
+    },
+    [filter.dataId as object, `conv ${filter.shape}`],
+    (t) => {
+      // Read the filter here, after the allocations: growing the heap detaches older views.
+      const f = backend.typedArrayFromHeap(filter) as Float32Array;
+      // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
+      for (let a = 0; a < kh; a++) {
+        for (let c = 0; c < kw; c++) {
+          const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
+          for (let i = 0; i < ci; i++) {
+            for (let out = 0; out < co; out++) {
+              t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
+            }
           }
         }
       }
-    }
-  });
+    },
+    {
+      bias: fused.bias ? offset(backend, fused.bias) : 0,
+      alpha: act === 2 ? offset(backend, fused.alpha!) : 0,
+      act,
+    },
+  );
 }

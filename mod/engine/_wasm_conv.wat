@@ -338,6 +338,19 @@
       (br_if $batch (i32.lt_s (local.tee $b (i32.add (local.get $b) (i32.const 1)))
         (local.get $B)))))
 
+  ;; v + bias[0..4) (when bias ≠ 0), then ReLU (act 1) or PReLU with slopes alpha[0..4) (act 2)
+  (func $finish (param $v v128) (param $bias i32) (param $alpha i32) (param $act i32)
+    (result v128)
+    (if (local.get $bias) (then
+      (local.set $v (f32x4.add (local.get $v) (v128.load (local.get $bias))))))
+    (if (i32.eq (local.get $act) (i32.const 1)) (then
+      (local.set $v (f32x4.max (local.get $v) (v128.const i32x4 0 0 0 0)))))
+    (if (i32.eq (local.get $act) (i32.const 2)) (then
+      (local.set $v (v128.bitselect (local.get $v)
+        (f32x4.mul (local.get $v) (v128.load (local.get $alpha)))
+        (f32x4.gt (local.get $v) (v128.const i32x4 0 0 0 0))))))
+    (local.get $v))
+
   ;; dX tile of 4 output pixels (consecutive in their column phase) × 8 input channels, summed
   ;; over `ntaps` taps listed at `taps` as (dy byte offset, filter byte offset) pairs relative to
   ;; pdy and pwt, and over Co output channels; stored at out + r·ostride for r < nvalid.
@@ -345,6 +358,7 @@
   (func $dx4x8
     (param $taps i32) (param $ntaps i32) (param $pdy i32) (param $pwt i32) (param $Co i32)
     (param $dcs i32) (param $wrs i32) (param $out i32) (param $ostride i32) (param $nvalid i32)
+    (param $bias i32) (param $alpha i32) (param $act i32)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
     (local $w0 v128) (local $w1 v128) (local $s v128)
@@ -384,6 +398,18 @@
           (br_if $co (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
         (local.set $t (i32.add (local.get $t) (i32.const 8)))
         (br_if $tap (local.tee $ntaps (i32.sub (local.get $ntaps) (i32.const 1))))))
+    (if (i32.or (local.get $bias) (local.get $act)) (then
+      (local.set $a00 (call $finish (local.get $a00) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $a10 (call $finish (local.get $a10) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $a20 (call $finish (local.get $a20) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $a30 (call $finish (local.get $a30) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $bias (select (i32.add (local.get $bias) (i32.const 16)) (i32.const 0)
+        (local.get $bias)))
+      (local.set $alpha (i32.add (local.get $alpha) (i32.const 16)))
+      (local.set $a01 (call $finish (local.get $a01) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $a11 (call $finish (local.get $a11) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $a21 (call $finish (local.get $a21) (local.get $bias) (local.get $alpha) (local.get $act)))
+      (local.set $a31 (call $finish (local.get $a31) (local.get $bias) (local.get $alpha) (local.get $act)))))
     (v128.store (local.get $out) (local.get $a00))
     (v128.store offset=16 (local.get $out) (local.get $a01))
     (br_if 0 (i32.le_s (local.get $nvalid) (i32.const 1)))
@@ -402,12 +428,15 @@
   ;; Writes rows [r0, r1) of dX (row index b·H + i) from the padded dy `dyp` [B,Hp,Wp,Co] (dy
   ;; pixel (y, x) at (y + PTOP, x + PLEFT)) and the packed filter `wt` [Ci/8,KH,KW,Co,8].
   ;; `taps`: scratch for KH·KW (dy offset, filter offset) pairs. Ci must be a multiple of 8; Wp
-  ;; must leave 3 columns of zeros after the last pixel any tile reads.
+  ;; must leave 3 columns of zeros after the last pixel any tile reads. `bias` (0: none): Ci
+  ;; values added to the output; `act` 1 ReLU, 2 PReLU with the Ci slopes at `alpha` (a forward
+  ;; convolution's fused bias and activation; 0 for the gradient).
   (func (export "conv_dx")
     (param $dyp i32) (param $wt i32) (param $dx i32) (param $taps i32)
     (param $H i32) (param $W i32) (param $Ci i32) (param $Hp i32) (param $Wp i32) (param $Co i32)
     (param $KH i32) (param $KW i32) (param $SH i32) (param $SW i32) (param $PT i32) (param $PL i32)
     (param $PTOP i32) (param $PLEFT i32) (param $r0 i32) (param $r1 i32)
+    (param $bias i32) (param $alpha i32) (param $act i32)
     (local $r i32) (local $b i32) (local $i i32) (local $pw i32) (local $count i32)
     (local $kh i32) (local $kw i32) (local $nt i32) (local $t i32) (local $ci i32) (local $v i32)
     (local $img i32) (local $dcs i32) (local $wrs i32) (local $ostride i32) (local $orow i32)
@@ -473,7 +502,12 @@
                       (local.get $Ci)) (i32.const 2)))
                     (i32.shl (local.get $ci) (i32.const 2)))
                   (local.get $ostride)
-                  (i32.sub (local.get $count) (local.get $v)))
+                  (i32.sub (local.get $count) (local.get $v))
+                  ;; bias and slopes of output channels [ci, ci + 8)
+                  (select (i32.add (local.get $bias) (i32.shl (local.get $ci) (i32.const 2)))
+                    (i32.const 0) (local.get $bias))
+                  (i32.add (local.get $alpha) (i32.shl (local.get $ci) (i32.const 2)))
+                  (local.get $act))
                 (br_if $lv (i32.lt_s (local.tee $v (i32.add (local.get $v) (i32.const 4)))
                   (local.get $count))))
               (br_if $lci (i32.lt_s (local.tee $ci (i32.add (local.get $ci) (i32.const 8)))

@@ -141,10 +141,11 @@ Deno.test("direct conv gradients: shapes they do not take fall back (and still m
   assertEquals(direct, [false, false]);
 });
 
-/** Forward conv (plain, and fused with bias + ReLU) on `backend`. */
+/** Forward conv (plain, and fused with bias + ReLU or PReLU) on `backend`. */
 async function forward(backend: "cpu" | "wasm", c: Case, seed: number): Promise<{
   y: Float32Array;
   fused: Float32Array;
+  prelu: Float32Array;
   direct: boolean;
 }> {
   await tf.setBackend(backend);
@@ -162,6 +163,16 @@ async function forward(backend: "cpu" | "wasm", c: Case, seed: number): Promise<
     bias,
     activation: "relu",
   });
+  const alpha = randn(rng, [c.co]);
+  const prelu = tf.fused.conv2d({
+    x,
+    filter: f,
+    strides: c.s,
+    pad: c.pad,
+    bias,
+    activation: "prelu",
+    preluActivationWeights: alpha,
+  });
   let direct = false;
   if (backend === "wasm") {
     const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.s, 1, c.pad);
@@ -172,9 +183,10 @@ async function forward(backend: "cpu" | "wasm", c: Case, seed: number): Promise<
   const out = {
     y: (await y.data()) as Float32Array,
     fused: (await fused.data()) as Float32Array,
+    prelu: (await prelu.data()) as Float32Array,
     direct,
   };
-  tf.dispose([x, f, bias, y, fused]);
+  tf.dispose([x, f, bias, y, fused, alpha, prelu]);
   return out;
 }
 
@@ -190,7 +202,7 @@ Deno.test("direct forward conv matches cpu for every convolution of the four mod
     const want = await forward("cpu", c, seed);
     const got = await forward("wasm", c, seed++);
     const label = JSON.stringify(c);
-    for (const k of ["y", "fused"] as const) {
+    for (const k of ["y", "fused", "prelu"] as const) {
       const e = relErr(got[k], want[k]);
       assert(e <= TOL, `${label}: ${k} relative error ${e}`);
     }

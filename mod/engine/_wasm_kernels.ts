@@ -14,7 +14,7 @@
  * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
- * | `Conv2D`, `FusedConv2D` | stride 1, no bias, no activation (the training forward of every conv followed by BatchNormalization), Ci ≥ 8, Co a multiple of 8: the direct kernel of the input gradient with the flipped filter, which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
+ * | `Conv2D`, `FusedConv2D` | stride 1, Ci ≥ 8, Co a multiple of 8, no activation or bias + ReLU/PReLU (the training forward of every conv before a BatchNormalization, and folded inference): the direct kernel of the input gradient with the flipped filter, which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
  * | `Identity`, `Cast` to the same dtype | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
@@ -447,7 +447,10 @@ function registerFusedGradients(): string[] {
   return ["Prelu (gradient)", "Mean (gradient)"];
 }
 
-/** Forward conv: the direct kernel for stride-1 convolutions without bias or activation. */
+/**
+ * Forward conv: the direct kernel for stride-1 convolutions (with a bias and ReLU or PReLU when
+ * fused, as in folded inference models).
+ */
 function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
   return (args) => {
     const backend = args.backend as unknown as WasmBackend;
@@ -457,9 +460,7 @@ function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
       activation?: string;
     };
     const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
-    const plain = !inputs.bias && !inputs.preluActivationWeights &&
-      (attrs.activation === undefined || attrs.activation === "linear");
-    if (plain && attrs.dataFormat !== "NCHW" && x.dtype === "float32") {
+    if (attrs.dataFormat !== "NCHW" && x.dtype === "float32") {
       const info = tf.backend_util.computeConv2DInfo(
         x.shape as [number, number, number, number],
         filter.shape as [number, number, number, number],
@@ -470,7 +471,11 @@ function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
         false,
         "channelsLast",
       );
-      const direct = directConv2D(backend as unknown as HeapBackend, x, filter, info);
+      const direct = directConv2D(backend as unknown as HeapBackend, x, filter, info, {
+        ...(inputs.bias ? { bias: inputs.bias } : {}),
+        ...(inputs.preluActivationWeights ? { alpha: inputs.preluActivationWeights } : {}),
+        activation: attrs.activation ?? "linear",
+      });
       if (direct !== null) return direct;
     }
     return run(backend, name, args.inputs as Record<string, TensorInfo>, args.attrs);

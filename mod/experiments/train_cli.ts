@@ -45,8 +45,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     type: "string",
     default: "auto",
     help: "largest forward/backward micro-batch (gradients accumulate to the full batch); " +
-      "auto: 16 on wasm/cpu, the whole batch on the native engine and on WebGPU when it fits " +
-      "the adapter's limits",
+      "auto: the whole batch (wasm, native; on WebGPU when it fits the adapter's limits), " +
+      "16 on the cpu backend",
   },
   "latency-runs": { type: "string", default: "100", help: "timed batch-1 runs (0: skip latency)" },
   resume: { type: "boolean", help: "continue interrupted runs; reuse finished ones" },
@@ -153,7 +153,7 @@ export interface FlagRunOptions {
 /**
  * The shared run options from the flags: `--epochs` (else `quickEpochs` with `--quick`, else the
  * recipe's), `--patience`, micro-batch (without `--micro-batch` or with `auto`:
- * {@linkcode DEFAULT_MICRO_BATCH} on wasm and cpu, otherwise whole batches, bounded on WebGPU by
+ * {@linkcode DEFAULT_MICRO_BATCH} on cpu, otherwise whole batches, bounded on WebGPU by
  * the adapter's limits; read from the initialised backend),
  * resume, the Ctrl-C signal, and latency runs (at most 20 with `--quick`).
  *
@@ -187,13 +187,14 @@ export function runOptionsFromFlags(
 }
 
 /**
- * `--micro-batch auto`: 16 on wasm and cpu (a UNet batch of 48 does not fit the 4 GB wasm heap),
- * otherwise left to the trainer (the whole batch; on WebGPU bounded by the adapter's limits).
+ * `--micro-batch auto`: 16 on the cpu backend (its convolution gradients are slow loops), otherwise
+ * left to the trainer: the whole batch (with fused BatchNormalization a batch of 48 fits the 4 GB
+ * wasm heap for every model; on WebGPU bounded by the adapter's limits).
  */
 function autoMicroBatch(explicit: number | undefined): { microBatch?: number } {
   if (explicit !== undefined) return { microBatch: explicit };
   const name = backendInfo()?.name;
-  return name === "wasm" || name === "cpu" ? { microBatch: DEFAULT_MICRO_BATCH } : {};
+  return name === "cpu" ? { microBatch: DEFAULT_MICRO_BATCH } : {};
 }
 
 /**

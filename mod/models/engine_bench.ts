@@ -67,7 +67,7 @@ export interface BenchEngineOptions {
   custom?: BenchModel[];
   /** Training batch size (default 48, the original's). */
   batch?: number;
-  /** Micro-batch (default: 16 on wasm and cpu, whole batches on the native engine and WebGPU). */
+  /** Micro-batch (default: the whole batch; 16 on the cpu backend). */
   microBatch?: number;
   /** Timed training steps per model (default 3). */
   steps?: number;
@@ -95,7 +95,7 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   const batch = options.batch ?? 48;
   const micro = Math.min(
     batch,
-    options.microBatch ?? (info.name === "wasm" || info.name === "cpu" ? 16 : batch),
+    options.microBatch ?? (info.name === "cpu" ? 16 : batch),
   );
   const steps = options.steps ?? 3;
   const latencyRuns = options.latencyRuns ?? 100;
