@@ -156,3 +156,15 @@ Deno.test("optimizer state round-trips: a restored optimizer continues identical
   o1.dispose();
   o2.dispose();
 });
+
+Deno.test("Adam: creating, stepping and disposing leaves no tensor behind", () => {
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const g = tf.tensor1d([0.1, -0.2, 0.3]);
+  const before = tf.memory().numTensors;
+  const opt = new Adam([w]);
+  opt.applyGradients([g]);
+  opt.applyGradients([g]);
+  opt.dispose();
+  assertEquals(tf.memory().numTensors, before);
+  tf.dispose([w, g]);
+});
