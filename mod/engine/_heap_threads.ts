@@ -27,6 +27,7 @@ export const FNS = [
   "bn_apply",
   "bn_grad_sums",
   "bn_grad_apply",
+  "prelu_grad",
   "pool_grad2x2",
 ] as const;
 

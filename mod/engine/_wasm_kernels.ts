@@ -42,6 +42,7 @@ import {
   type WasmBackend,
 } from "./_wasm_stock.ts";
 import { maxPoolGrad } from "./_wasm_pool.ts";
+import { wasmPreluGrad } from "./_wasm_fused.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -328,6 +329,8 @@ function preluGrad(
   args: { inputs: { dy: TensorInfo; x: TensorInfo; alpha: TensorInfo }; backend: WasmBackend },
 ): TensorInfo[] {
   const { inputs: { dy, x, alpha }, backend } = args;
+  const simd = wasmPreluGrad(backend as unknown as HeapBackend, dy, x, alpha);
+  if (simd !== null) return simd;
   const c = size(alpha.shape);
   const dxInfo = backend.makeOutput(x.shape, "float32");
   const daInfo = backend.makeOutput(alpha.shape, "float32");
