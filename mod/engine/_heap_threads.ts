@@ -22,6 +22,7 @@ const WebWorker: typeof Worker = globalThis.Worker;
 export const FNS = [
   "conv_dw",
   "conv_dx",
+  "conv_fwd",
   "bn_sum",
   "bn_sqdev",
   "bn_apply",

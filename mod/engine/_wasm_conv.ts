@@ -259,11 +259,10 @@ export function directBackpropInput(
 export const DIRECT_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, prelu: 2 };
 
 /**
- * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at stride
- * 1 (a correlation with the flipped filter, computed by `conv_dx`), plus an optional `bias` [Co]
- * and activation ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does
- * not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or SIMD is
- * unavailable.
+ * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at any
+ * stride (`conv_fwd` over a zero-padded copy of x), plus an optional `bias` [Co] and activation
+ * ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does not take this
+ * shape (dilations, Ci < 8, Co % 8 ≠ 0) or SIMD is unavailable.
  */
 export function directConv2D(
   backend: HeapBackend,
@@ -272,56 +271,78 @@ export function directConv2D(
   info: tf.backend_util.Conv2DInfo,
   fused: { bias?: TensorInfo; activation?: string; alpha?: TensorInfo } = {},
 ): TensorInfo | null {
-  const act = DIRECT_ACTIVATIONS[fused.activation ?? "linear"];
-  if (act === undefined || (act === 2 && fused.alpha?.shape.at(-1) !== info.outChannels)) {
-    return null;
-  }
-  if (act === 2 && fused.alpha!.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
-  if (fused.bias && fused.bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
   const { batchSize: b, outHeight: ho, outWidth: wo, inChannels: ci, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { inHeight: h, inWidth: w } = info;
+  const act = DIRECT_ACTIVATIONS[fused.activation ?? "linear"];
+  const count = (t?: TensorInfo): number => t ? t.shape.reduce((a, b) => a * b, 1) : co;
   if (
-    info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
-    info.dilationWidth !== 1 || ci < 8 || co % 8 !== 0
+    act === undefined || (act === 2 && (!fused.alpha || count(fused.alpha) !== co)) ||
+    count(fused.bias) !== co || info.dilationHeight !== 1 || info.dilationWidth !== 1 || ci < 8 ||
+    co % 8 !== 0
   ) {
     return null;
   }
   const e = heapEngine(backend);
   if (e === null) return null;
-  const f = backend.typedArrayFromHeap(filter) as Float32Array;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  // Padded input: pt rows above, pl columns to the left; below and to the right what the last
+  // output row and the last tile of 4 pixels (past Wo) read.
+  const hp = Math.max(h + pt, (ho - 1) * sh + kh);
+  const wp = Math.max(w + pl, (Math.ceil(wo / 4) * 4 - 1) * sw + kw);
   const taps = kh * kw;
-  // y[i] = Σ x[i + a − pt] · W[a] = Σ x[i + (kh − 1 − pt) − a'] · W[kh − 1 − a'].
-  return correlate(
+  const jobs = split(b * ho, parts(e), 1);
+  const padded = backend.makeOutput([b * hp * wp * ci + 2 * taps * jobs.length], "float32");
+  const f = backend.typedArrayFromHeap(filter) as Float32Array;
+  const wt = packed(
     backend,
-    e,
-    x,
-    [b, ho, wo, co],
-    {
-      kh,
-      kw,
-      sh: 1,
-      sw: 1,
-      pt: kh - 1 - info.padInfo.top,
-      pl: kw - 1 - info.padInfo.left,
-    },
-    [filter.dataId as object, `conv ${filter.shape}`],
+    [filter.dataId as object, `fwd ${filter.shape}`],
+    taps * ci * co,
     (t) => {
-      // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
-      for (let a = 0; a < kh; a++) {
-        for (let c = 0; c < kw; c++) {
-          const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
-          for (let i = 0; i < ci; i++) {
-            for (let out = 0; out < co; out++) {
-              t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
-            }
+      // F(tap, i, o) = W[tap, i, o], packed as [Co/8, KH, KW, Ci, 8].
+      for (let tap = 0; tap < taps; tap++) {
+        for (let i = 0; i < ci; i++) {
+          const src = (tap * ci + i) * co;
+          for (let o = 0; o < co; o++) {
+            t[((((o >> 3) * taps + tap) * ci + i) << 3) + (o & 7)] = f[src + o]!;
           }
         }
       }
     },
-    {
-      bias: fused.bias ? offset(backend, fused.bias) : 0,
-      alpha: act === 2 ? offset(backend, fused.alpha!) : 0,
-      act,
-    },
   );
+  const result = backend.makeOutput([b, ho, wo, co], "float32");
+  try {
+    const from = backend.typedArrayFromHeap(x) as Float32Array;
+    const to = backend.typedArrayFromHeap(padded) as Float32Array;
+    const row = w * ci;
+    if (pt === 0 && pl === 0 && hp === h && wp === w) {
+      to.set(from);
+    } else {
+      to.fill(0, 0, b * hp * wp * ci);
+      for (let n = 0; n < b; n++) {
+        for (let y = 0; y < h; y++) {
+          const s = (n * h + y) * row;
+          to.set(from.subarray(s, s + row), ((n * hp + y + pt) * wp + pl) * ci);
+        }
+      }
+    }
+    const at = offset(backend, padded), tapList = at + b * hp * wp * ci * 4;
+    const args = [at, offset(backend, wt), offset(backend, result)];
+    const shape = [ho, wo, co, hp, wp, ci, kh, kw, sh, sw];
+    const bias = fused.bias ? offset(backend, fused.bias) : 0;
+    const alpha = act === 2 ? offset(backend, fused.alpha!) : 0;
+    runJobs(
+      e,
+      jobs.map(([r0, r1], j): HeapJob => ({
+        fn: "conv_fwd",
+        args: [...args, tapList + j * taps * 8, ...shape, r0, r1, bias, alpha, act],
+      })),
+    );
+  } catch (err) {
+    backend.disposeData(result.dataId);
+    throw err;
+  } finally {
+    backend.disposeData(padded.dataId);
+  }
+  return result;
 }
