@@ -45,36 +45,55 @@ export function directBackpropFilter(
   const e = heapEngine(backend);
   if (e === null) return null;
   const out = backend.makeOutput([kh, kw, ci, co], "float32");
-  backend.typedArrayFromHeap(out).fill(0);
   // Output rows per chunk: about 1024 pixels whose x and dy fit in 1 MiB (L2).
   const pixels = Math.max(16, Math.min(1024, (1 << 20) / ((ci * sh * sw + co) * 4)));
   const rows = Math.max(1, Math.floor(pixels / wo));
-  const base = [
-    offset(backend, x),
-    offset(backend, dy),
-    offset(backend, out),
-    b,
-    h,
-    w,
-    ci,
-    ho,
-    wo,
-    co,
-  ];
   const rest = [kh, kw, sh, sw, info.padInfo.top, info.padInfo.left];
-  // Jobs take input-channel ranges (even-aligned) or, with few input channels, output ones; each
-  // job reads all of dy (or x): two per thread only.
-  const k = parts(e, 2);
-  const jobs: HeapJob[] = ci >= 4 * k
-    ? split(ci, k, 2).map(([c0, c1]) => ({
+  const dwSize = kh * kw * ci * co;
+  // Jobs take ranges of images, each summing into its own partial dW (the first into the output),
+  // added up at the end: every job streams only its own part of x and dy.
+  const ranges = split(b, Math.min(b, parts(e)), 1);
+  const partials = ranges.length > 1
+    ? backend.makeOutput([(ranges.length - 1) * dwSize], "float32")
+    : null;
+  try {
+    backend.typedArrayFromHeap(out).fill(0);
+    if (partials) backend.typedArrayFromHeap(partials).fill(0);
+    const xAt = offset(backend, x), dyAt = offset(backend, dy);
+    const outAt = offset(backend, out), partAt = partials ? offset(backend, partials) : 0;
+    const jobs: HeapJob[] = ranges.map(([b0, b1], j) => ({
       fn: "conv_dw",
-      args: [...base, ...rest, c0, c1, 0, co, rows],
-    }))
-    : split(co, k, 16).map(([c0, c1]) => ({
-      fn: "conv_dw",
-      args: [...base, ...rest, 0, ci, c0, c1, rows],
+      args: [
+        xAt + b0 * h * w * ci * 4,
+        dyAt + b0 * ho * wo * co * 4,
+        j === 0 ? outAt : partAt + (j - 1) * dwSize * 4,
+        b1 - b0,
+        h,
+        w,
+        ci,
+        ho,
+        wo,
+        co,
+        ...rest,
+        0,
+        ci,
+        0,
+        co,
+        rows,
+      ],
     }));
-  runJobs(e, jobs);
+    runJobs(e, jobs);
+    if (partials) {
+      const dw = backend.typedArrayFromHeap(out) as Float32Array;
+      const p = backend.typedArrayFromHeap(partials) as Float32Array;
+      for (let j = 0; j < ranges.length - 1; j++) {
+        const o = j * dwSize;
+        for (let i = 0; i < dwSize; i++) dw[i] += p[o + i]!;
+      }
+    }
+  } finally {
+    if (partials) backend.disposeData(partials.dataId);
+  }
   return out;
 }
 
