@@ -245,7 +245,6 @@ export function directBackpropInput(
   if (ci % 8 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const e = heapEngine(backend);
   if (e === null) return null;
-  const f = backend.typedArrayFromHeap(filter) as Float32Array;
   const taps = kh * kw;
   return correlate(
     backend,
@@ -262,7 +261,9 @@ export function directBackpropInput(
     },
     [filter.dataId as object, `dx ${filter.shape}`],
     (t) => {
-      // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
+      // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8]. The view of the filter
+      // is taken here, after the allocation that may have grown (and detached) the heap.
+      const f = backend.typedArrayFromHeap(filter) as Float32Array;
       for (let tap = 0; tap < taps; tap++) {
         const o = tap * ci * co;
         for (let i = 0; i < ci; i++) {
@@ -312,13 +313,14 @@ export function directConv2D(
   const taps = kh * kw;
   const jobs = split(b * ho, parts(e), 1);
   const padded = backend.makeOutput([b * hp * wp * ci + 2 * taps * jobs.length], "float32");
-  const f = backend.typedArrayFromHeap(filter) as Float32Array;
   const wt = packed(
     backend,
     [filter.dataId as object, `fwd ${filter.shape}`],
     taps * ci * co,
     (t) => {
-      // F(tap, i, o) = W[tap, i, o], packed as [Co/8, KH, KW, Ci, 8].
+      // F(tap, i, o) = W[tap, i, o], packed as [Co/8, KH, KW, Ci, 8]. The view of the filter is
+      // taken here, after the allocation that may have grown (and detached) the heap.
+      const f = backend.typedArrayFromHeap(filter) as Float32Array;
       for (let tap = 0; tap < taps; tap++) {
         for (let i = 0; i < ci; i++) {
           const src = (tap * ci + i) * co;

@@ -180,7 +180,6 @@ function stridedBackpropInput(
   const co = info.outChannels, b = info.batchSize;
   const hp = h / sh, wp = w / sw;
   const pt = info.padInfo.top, pl = info.padInfo.left;
-  const wsrc = heap(backend, filter);
   const phases: TensorInfo[] = [];
   for (let ph = 0; ph < sh; ph++) {
     for (let pw = 0; pw < sw; pw++) {
@@ -195,7 +194,8 @@ function stridedBackpropInput(
       }
       // Sub-filter, flipped, in/out swapped: S[a, c, o, i] = W[kh0 + sh(th−1−a), kw0 + sw(tw−1−c), i, o].
       const sub = backend.makeOutput([th, tw, co, ci], "float32");
-      const sd = heap(backend, sub);
+      // Views after the allocation: growing the heap detaches earlier ones.
+      const sd = heap(backend, sub), wsrc = heap(backend, filter);
       for (let a = 0; a < th; a++) {
         for (let c = 0; c < tw; c++) {
           const r = kh0 + sh * (th - 1 - a), q = kw0 + sw * (tw - 1 - c);
