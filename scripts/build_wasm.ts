@@ -32,6 +32,12 @@ const KERNELS: { wat: string; out: string; name: string; variants?: boolean }[] 
     variants: true,
   },
   { wat: "engine/_wasm_bn.wat", out: "engine/_simd_bn_bytes.ts", name: "BN_WASM", variants: true },
+  {
+    wat: "engine/_wasm_pool.wat",
+    out: "engine/_simd_pool_bytes.ts",
+    name: "POOL_WASM",
+    variants: true,
+  },
 ];
 
 /** The shared-memory import every variant kernel declares (rewritten for the unshared build). */

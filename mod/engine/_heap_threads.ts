@@ -22,11 +22,14 @@ const WebWorker: typeof Worker = globalThis.Worker;
 export const FNS = [
   "conv_dw",
   "conv_dx",
+  "conv_fwd",
   "bn_sum",
   "bn_sqdev",
   "bn_apply",
   "bn_grad_sums",
   "bn_grad_apply",
+  "prelu_grad",
+  "pool_grad2x2",
 ] as const;
 
 /** An export of the kernel modules. */

@@ -17,6 +17,8 @@
 ;;                with dz = dy · act'(z)   (backward pass 1; the last sum is PReLU's dalpha)
 ;; bn_grad_apply: dx = ka · dz − kb − kc · xm with per-channel ka, kb, kc from the sums
 ;;                (backward pass 2)
+;; prelu_grad:    a standalone PReLU's gradient in one pass: dx = x > 0 ? dy : alpha · dy, and
+;;                acc[c] += Σ_{x ≤ 0} dy · x (dalpha)
 ;;
 ;; Regenerate `_simd_bn_bytes.ts` after editing: see `scripts/build_wasm.ts`.
 (module
@@ -219,4 +221,41 @@
         (local.set $dy (i32.add (local.get $dy) (local.get $cb)))
         (local.set $dx (i32.add (local.get $dx) (local.get $cb)))
         (br_if $px (i32.lt_u (local.get $x) (local.get $end))))))
+
+  ;; PReLU gradient over pixels [0, n) (blocks of 64 pixels outside, channels inside).
+  (func (export "prelu_grad") (param $dy i32) (param $x i32) (param $dx i32) (param $n i32)
+    (param $C i32) (param $alpha i32) (param $acc i32)
+    (local $c i32) (local $p0 i32) (local $k i32) (local $kb i32) (local $off i32) (local $rs i32)
+    (local $px i32) (local $a v128) (local $v v128) (local $g v128) (local $pos v128)
+    (local $s v128) (local $zero v128)
+    (local.set $rs (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $p0 (i32.const 0))
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.ge_u (local.get $p0) (local.get $n)))
+        (local.set $kb (i32.sub (local.get $n) (local.get $p0)))
+        (if (i32.gt_u (local.get $kb) (i32.const 64)) (then (local.set $kb (i32.const 64))))
+        (local.set $off (i32.mul (local.get $p0) (local.get $rs)))
+        (local.set $p0 (i32.add (local.get $p0) (local.get $kb)))
+        (local.set $c (i32.const 0))
+        (loop $ch
+          (local.set $a (v128.load (i32.add (local.get $alpha) (local.get $c))))
+          (local.set $px (i32.add (local.get $off) (local.get $c)))
+          (local.set $k (local.get $kb))
+          (local.set $s (local.get $zero))
+          (loop $pixels
+            (local.set $v (v128.load (i32.add (local.get $x) (local.get $px))))
+            (local.set $g (v128.load (i32.add (local.get $dy) (local.get $px))))
+            (local.set $pos (f32x4.gt (local.get $v) (local.get $zero)))
+            (v128.store (i32.add (local.get $dx) (local.get $px)) (v128.bitselect (local.get $g)
+              (f32x4.mul (local.get $g) (local.get $a)) (local.get $pos)))
+            (local.set $s (f32x4.add (local.get $s)
+              (v128.andnot (f32x4.mul (local.get $g) (local.get $v)) (local.get $pos))))
+            (local.set $px (i32.add (local.get $px) (local.get $rs)))
+            (br_if $pixels (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+          (call $flush (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 1)))
+            (local.get $s))
+          (br_if $ch (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16)))
+            (local.get $rs))))
+        (br $blocks))))
 )

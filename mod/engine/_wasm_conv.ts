@@ -45,36 +45,55 @@ export function directBackpropFilter(
   const e = heapEngine(backend);
   if (e === null) return null;
   const out = backend.makeOutput([kh, kw, ci, co], "float32");
-  backend.typedArrayFromHeap(out).fill(0);
   // Output rows per chunk: about 1024 pixels whose x and dy fit in 1 MiB (L2).
   const pixels = Math.max(16, Math.min(1024, (1 << 20) / ((ci * sh * sw + co) * 4)));
   const rows = Math.max(1, Math.floor(pixels / wo));
-  const base = [
-    offset(backend, x),
-    offset(backend, dy),
-    offset(backend, out),
-    b,
-    h,
-    w,
-    ci,
-    ho,
-    wo,
-    co,
-  ];
   const rest = [kh, kw, sh, sw, info.padInfo.top, info.padInfo.left];
-  // Jobs take input-channel ranges (even-aligned) or, with few input channels, output ones; each
-  // job reads all of dy (or x): two per thread only.
-  const k = parts(e, 2);
-  const jobs: HeapJob[] = ci >= 4 * k
-    ? split(ci, k, 2).map(([c0, c1]) => ({
+  const dwSize = kh * kw * ci * co;
+  // Jobs take ranges of images, each summing into its own partial dW (the first into the output),
+  // added up at the end: every job streams only its own part of x and dy.
+  const ranges = split(b, Math.min(b, parts(e)), 1);
+  const partials = ranges.length > 1
+    ? backend.makeOutput([(ranges.length - 1) * dwSize], "float32")
+    : null;
+  try {
+    backend.typedArrayFromHeap(out).fill(0);
+    if (partials) backend.typedArrayFromHeap(partials).fill(0);
+    const xAt = offset(backend, x), dyAt = offset(backend, dy);
+    const outAt = offset(backend, out), partAt = partials ? offset(backend, partials) : 0;
+    const jobs: HeapJob[] = ranges.map(([b0, b1], j) => ({
       fn: "conv_dw",
-      args: [...base, ...rest, c0, c1, 0, co, rows],
-    }))
-    : split(co, k, 16).map(([c0, c1]) => ({
-      fn: "conv_dw",
-      args: [...base, ...rest, 0, ci, c0, c1, rows],
+      args: [
+        xAt + b0 * h * w * ci * 4,
+        dyAt + b0 * ho * wo * co * 4,
+        j === 0 ? outAt : partAt + (j - 1) * dwSize * 4,
+        b1 - b0,
+        h,
+        w,
+        ci,
+        ho,
+        wo,
+        co,
+        ...rest,
+        0,
+        ci,
+        0,
+        co,
+        rows,
+      ],
     }));
-  runJobs(e, jobs);
+    runJobs(e, jobs);
+    if (partials) {
+      const dw = backend.typedArrayFromHeap(out) as Float32Array;
+      const p = backend.typedArrayFromHeap(partials) as Float32Array;
+      for (let j = 0; j < ranges.length - 1; j++) {
+        const o = j * dwSize;
+        for (let i = 0; i < dwSize; i++) dw[i] += p[o + i]!;
+      }
+    }
+  } finally {
+    if (partials) backend.disposeData(partials.dataId);
+  }
   return out;
 }
 
@@ -242,9 +261,9 @@ export function directBackpropInput(
     },
     [filter.dataId as object, `dx ${filter.shape}`],
     (t) => {
-      // Read the filter here, after the allocations: growing the heap detaches older views.
+      // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8]. The view of the filter
+      // is taken here, after the allocation that may have grown (and detached) the heap.
       const f = backend.typedArrayFromHeap(filter) as Float32Array;
-      // F(kh,kw,co,ci) = W[kh,kw,ci,co], packed as [Ci/8, KH, KW, Co, 8].
       for (let tap = 0; tap < taps; tap++) {
         const o = tap * ci * co;
         for (let i = 0; i < ci; i++) {
@@ -260,11 +279,10 @@ export function directBackpropInput(
 export const DIRECT_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, prelu: 2 };
 
 /**
- * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at stride
- * 1 (a correlation with the flipped filter, computed by `conv_dx`), plus an optional `bias` [Co]
- * and activation ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does
- * not take this shape (strides or dilations other than 1, Ci < 8, Co % 8 ≠ 0) or SIMD is
- * unavailable.
+ * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at any
+ * stride (`conv_fwd` over a zero-padded copy of x), plus an optional `bias` [Co] and activation
+ * ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does not take this
+ * shape (dilations, Ci < 8, Co % 8 ≠ 0) or SIMD is unavailable.
  */
 export function directConv2D(
   backend: HeapBackend,
@@ -273,57 +291,79 @@ export function directConv2D(
   info: tf.backend_util.Conv2DInfo,
   fused: { bias?: TensorInfo; activation?: string; alpha?: TensorInfo } = {},
 ): TensorInfo | null {
-  const act = DIRECT_ACTIVATIONS[fused.activation ?? "linear"];
-  if (act === undefined || (act === 2 && fused.alpha?.shape.at(-1) !== info.outChannels)) {
-    return null;
-  }
-  if (act === 2 && fused.alpha!.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
-  if (fused.bias && fused.bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return null;
   const { batchSize: b, outHeight: ho, outWidth: wo, inChannels: ci, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { inHeight: h, inWidth: w } = info;
+  const act = DIRECT_ACTIVATIONS[fused.activation ?? "linear"];
+  const count = (t?: TensorInfo): number => t ? t.shape.reduce((a, b) => a * b, 1) : co;
   if (
-    info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
-    info.dilationWidth !== 1 || ci < 8 || co % 8 !== 0
+    act === undefined || (act === 2 && (!fused.alpha || count(fused.alpha) !== co)) ||
+    count(fused.bias) !== co || info.dilationHeight !== 1 || info.dilationWidth !== 1 || ci < 8 ||
+    co % 8 !== 0
   ) {
     return null;
   }
   const e = heapEngine(backend);
   if (e === null) return null;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  // Padded input: pt rows above, pl columns to the left; below and to the right what the last
+  // output row and the last tile of 4 pixels (past Wo) read.
+  const hp = Math.max(h + pt, (ho - 1) * sh + kh);
+  const wp = Math.max(w + pl, (Math.ceil(wo / 4) * 4 - 1) * sw + kw);
   const taps = kh * kw;
-  // y[i] = Σ x[i + a − pt] · W[a] = Σ x[i + (kh − 1 − pt) − a'] · W[kh − 1 − a'].
-  return correlate(
+  const jobs = split(b * ho, parts(e), 1);
+  const padded = backend.makeOutput([b * hp * wp * ci + 2 * taps * jobs.length], "float32");
+  const wt = packed(
     backend,
-    e,
-    x,
-    [b, ho, wo, co],
-    {
-      kh,
-      kw,
-      sh: 1,
-      sw: 1,
-      pt: kh - 1 - info.padInfo.top,
-      pl: kw - 1 - info.padInfo.left,
-    },
-    [filter.dataId as object, `conv ${filter.shape}`],
+    [filter.dataId as object, `fwd ${filter.shape}`],
+    taps * ci * co,
     (t) => {
-      // Read the filter here, after the allocations: growing the heap detaches older views.
+      // F(tap, i, o) = W[tap, i, o], packed as [Co/8, KH, KW, Ci, 8]. The view of the filter is
+      // taken here, after the allocation that may have grown (and detached) the heap.
       const f = backend.typedArrayFromHeap(filter) as Float32Array;
-      // F(a,c,i,o) = W[kh−1−a, kw−1−c, i, o], packed as [Co/8, KH, KW, Ci, 8].
-      for (let a = 0; a < kh; a++) {
-        for (let c = 0; c < kw; c++) {
-          const tap = a * kw + c, o = ((kh - 1 - a) * kw + (kw - 1 - c)) * ci * co;
-          for (let i = 0; i < ci; i++) {
-            for (let out = 0; out < co; out++) {
-              t[((((out >> 3) * taps + tap) * ci + i) << 3) + (out & 7)] = f[o + i * co + out]!;
-            }
+      for (let tap = 0; tap < taps; tap++) {
+        for (let i = 0; i < ci; i++) {
+          const src = (tap * ci + i) * co;
+          for (let o = 0; o < co; o++) {
+            t[((((o >> 3) * taps + tap) * ci + i) << 3) + (o & 7)] = f[src + o]!;
           }
         }
       }
     },
-    {
-      bias: fused.bias ? offset(backend, fused.bias) : 0,
-      alpha: act === 2 ? offset(backend, fused.alpha!) : 0,
-      act,
-    },
   );
+  const result = backend.makeOutput([b, ho, wo, co], "float32");
+  try {
+    const from = backend.typedArrayFromHeap(x) as Float32Array;
+    const to = backend.typedArrayFromHeap(padded) as Float32Array;
+    const row = w * ci;
+    if (pt === 0 && pl === 0 && hp === h && wp === w) {
+      to.set(from);
+    } else {
+      to.fill(0, 0, b * hp * wp * ci);
+      for (let n = 0; n < b; n++) {
+        for (let y = 0; y < h; y++) {
+          const s = (n * h + y) * row;
+          to.set(from.subarray(s, s + row), ((n * hp + y + pt) * wp + pl) * ci);
+        }
+      }
+    }
+    const at = offset(backend, padded), tapList = at + b * hp * wp * ci * 4;
+    const args = [at, offset(backend, wt), offset(backend, result)];
+    const shape = [ho, wo, co, hp, wp, ci, kh, kw, sh, sw];
+    const bias = fused.bias ? offset(backend, fused.bias) : 0;
+    const alpha = act === 2 ? offset(backend, fused.alpha!) : 0;
+    runJobs(
+      e,
+      jobs.map(([r0, r1], j): HeapJob => ({
+        fn: "conv_fwd",
+        args: [...args, tapList + j * taps * 8, ...shape, r0, r1, bias, alpha, act],
+      })),
+    );
+  } catch (err) {
+    backend.disposeData(result.dataId);
+    throw err;
+  } finally {
+    backend.disposeData(padded.dataId);
+  }
+  return result;
 }

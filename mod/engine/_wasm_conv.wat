@@ -516,4 +516,75 @@
             (local.get $SW))))
         (br_if $row (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1)))
           (local.get $r1))))))
+
+  ;; Forward convolution at any stride: out[b,i,j,o] = Σ_{kh,kw,c} src[b, i·SH + kh, j·SW + kw, c]
+  ;; · F(kh,kw,c,o) over a copy of the input padded by the caller (PT rows above, PL columns to the
+  ;; left, enough below and to the right for every tap of every tile of 4 pixels), with the filter
+  ;; packed as [Co/8, KH, KW, Ci, 8]; rows [r0, r1) of the output (row index b·Ho + i); `bias`,
+  ;; `alpha`, `act` as in conv_dx. Same 4×8 tile as the input gradient, reading input pixels SW
+  ;; apart.
+  (func (export "conv_fwd")
+    (param $src i32) (param $wt i32) (param $out i32) (param $taps i32)
+    (param $Ho i32) (param $Wo i32) (param $Co i32) (param $Hp i32) (param $Wp i32) (param $Ci i32)
+    (param $KH i32) (param $KW i32) (param $SH i32) (param $SW i32) (param $r0 i32) (param $r1 i32)
+    (param $bias i32) (param $alpha i32) (param $act i32)
+    (local $r i32) (local $b i32) (local $i i32) (local $kh i32) (local $kw i32) (local $nt i32)
+    (local $n i32) (local $cb i32) (local $rowb i32) (local $row i32) (local $orow i32)
+    (local $co i32) (local $v i32) (local $pix i32) (local $ostride i32)
+    (local.set $cb (i32.shl (local.get $Ci) (i32.const 2)))
+    (local.set $rowb (i32.mul (local.get $Wp) (local.get $cb)))
+    (local.set $pix (i32.mul (local.get $SW) (local.get $cb)))
+    (local.set $ostride (i32.shl (local.get $Co) (i32.const 2)))
+    ;; taps: (input offset from the window's top-left pixel, filter offset), the same for every row
+    (local.set $nt (i32.const 0))
+    (local.set $kh (i32.const 0))
+    (loop $lkh
+      (local.set $kw (i32.const 0))
+      (loop $lkw
+        (local.set $n (i32.add (local.get $taps) (i32.shl (local.get $nt) (i32.const 3))))
+        (i32.store (local.get $n) (i32.add (i32.mul (local.get $kh) (local.get $rowb))
+          (i32.mul (local.get $kw) (local.get $cb))))
+        (i32.store offset=4 (local.get $n) (i32.shl (i32.mul (local.get $nt) (local.get $Ci))
+          (i32.const 5)))
+        (local.set $nt (i32.add (local.get $nt) (i32.const 1)))
+        (br_if $lkw (i32.lt_s (local.tee $kw (i32.add (local.get $kw) (i32.const 1)))
+          (local.get $KW))))
+      (br_if $lkh (i32.lt_s (local.tee $kh (i32.add (local.get $kh) (i32.const 1)))
+        (local.get $KH))))
+    (local.set $r (local.get $r0))
+    (block $end
+      (br_if $end (i32.ge_s (local.get $r) (local.get $r1)))
+      (loop $rows
+        (local.set $b (i32.div_u (local.get $r) (local.get $Ho)))
+        (local.set $i (i32.rem_u (local.get $r) (local.get $Ho)))
+        ;; src at (b, i·SH, 0, 0) of the padded input
+        (local.set $row (i32.add (local.get $src) (i32.mul (i32.add
+          (i32.mul (local.get $b) (local.get $Hp)) (i32.mul (local.get $i) (local.get $SH)))
+          (local.get $rowb))))
+        (local.set $orow (i32.add (local.get $out)
+          (i32.mul (i32.mul (local.get $r) (local.get $Wo)) (local.get $ostride))))
+        (local.set $co (i32.const 0))
+        (loop $lco
+          (local.set $v (i32.const 0))
+          (loop $lv
+            (call $dx4x8 (local.get $taps) (local.get $nt)
+              (i32.add (local.get $row) (i32.mul (local.get $v) (local.get $pix)))
+              ;; the packed filter of output channels [co, co + 8): (co/8)·KH·KW·Ci·32 bytes in
+              (i32.add (local.get $wt) (i32.shl (i32.mul (i32.mul (local.get $co) (local.get $nt))
+                (local.get $Ci)) (i32.const 2)))
+              (local.get $Ci) (local.get $pix) (i32.const 32)
+              (i32.add (local.get $orow) (i32.add (i32.mul (local.get $v) (local.get $ostride))
+                (i32.shl (local.get $co) (i32.const 2))))
+              (local.get $ostride)
+              (i32.sub (local.get $Wo) (local.get $v))
+              (select (i32.add (local.get $bias) (i32.shl (local.get $co) (i32.const 2)))
+                (i32.const 0) (local.get $bias))
+              (i32.add (local.get $alpha) (i32.shl (local.get $co) (i32.const 2)))
+              (local.get $act))
+            (br_if $lv (i32.lt_s (local.tee $v (i32.add (local.get $v) (i32.const 4)))
+              (local.get $Wo))))
+          (br_if $lco (i32.lt_s (local.tee $co (i32.add (local.get $co) (i32.const 8)))
+            (local.get $Co))))
+        (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1)))
+          (local.get $r1))))))
 )

@@ -313,6 +313,52 @@ function backward(
   return dalpha ? [dx, dgamma, dbeta, dalpha] : [dx, dgamma, dbeta];
 }
 
+/**
+ * A standalone PReLU's gradient on WebAssembly SIMD (`prelu_grad`): [dx, dalpha] for slopes
+ * `alpha` with one value per channel (any shape of C values), or null when C % 4 ≠ 0 or SIMD is
+ * unavailable.
+ */
+export function wasmPreluGrad(
+  backend: HeapBackend,
+  dy: TensorInfo,
+  x: TensorInfo,
+  alpha: TensorInfo,
+): [TensorInfo, TensorInfo] | null {
+  const c = x.shape[x.shape.length - 1]!;
+  if (c % 4 !== 0 || alpha.shape.reduce((a, b) => a * b, 1) !== c) return null;
+  const e = heapEngine(backend);
+  if (e === null) return null;
+  const n = x.shape.reduce((a, b) => a * b, 1) / c;
+  const dx = backend.makeOutput(x.shape, "float32");
+  const da = backend.makeOutput(alpha.shape, "float32");
+  const { ranges, totals } = pixelJobs(e, n, c);
+  const s = scratch(backend, 2 * totals);
+  try {
+    s.f64.fill(0, 0, totals);
+    const args = [heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, dx)];
+    const rowBytes = c * 4;
+    runJobs(
+      e,
+      ranges.map(([p0, p1], k): HeapJob => ({
+        fn: "prelu_grad",
+        args: [
+          args[0]! + p0 * rowBytes,
+          args[1]! + p0 * rowBytes,
+          args[2]! + p0 * rowBytes,
+          p1 - p0,
+          c,
+          heapOffset(backend, alpha),
+          s.at + k * c * 8,
+        ],
+      })),
+    );
+    (backend.typedArrayFromHeap(da) as Float32Array).set(sumTotals(s.f64, 0, ranges.length, c));
+  } finally {
+    backend.disposeData(s.info.dataId);
+  }
+  return [dx, da];
+}
+
 let registered = false;
 
 /** Registers the two kernels for the wasm backend (idempotent). */

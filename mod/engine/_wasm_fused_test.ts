@@ -235,3 +235,29 @@ Deno.test({
     for (const e of r.errors) assert(e <= TOL, `relative errors ${r.errors}`);
   },
 });
+
+Deno.test("wasm fused BatchNorm: views of the heap survive its growth during allocations", async () => {
+  // Each allocation grows the (unshared) heap first, detaching earlier views: see
+  // `_wasm_conv_test.ts`.
+  await tf.setBackend("wasm");
+  const be = tf.backend() as unknown as {
+    makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+    wasm: { _malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array };
+  };
+  const makeOutput = be.makeOutput.bind(be);
+  let grown = 0;
+  be.makeOutput = (shape, dtype) => {
+    if (grown < 16) {
+      const before = be.wasm.HEAPU8.length;
+      be.wasm._free(be.wasm._malloc(before));
+      if (be.wasm.HEAPU8.length > before) grown++;
+    }
+    return makeOutput(shape, dtype);
+  };
+  try {
+    await check([2, 5, 6, 32], 1);
+  } finally {
+    delete (be as { makeOutput?: unknown }).makeOutput;
+  }
+  assert(grown >= 4, `the heap grew ${grown} times`);
+});

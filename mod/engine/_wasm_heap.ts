@@ -1,6 +1,6 @@
 /**
  * WebAssembly kernels that run in place on the heap of tfjs's wasm backend: our modules
- * (`_wasm_conv.wat`, `_wasm_bn.wat`) import tfjs's own `WebAssembly.Memory`, so tensors are passed
+ * (`_wasm_conv.wat`, `_wasm_bn.wat`, `_wasm_pool.wat`) import tfjs's own `WebAssembly.Memory`, so tensors are passed
  * to them as byte offsets and nothing is copied in or out. Each module is assembled in four builds
  * (`scripts/build_wasm.ts`): with relaxed SIMD's fused multiply-add or plain SIMD, for a shared
  * (tfjs's threaded build) or an unshared heap; this module picks the one the runtime and heap
@@ -23,6 +23,12 @@ import {
   BN_WASM_RELAXED_SHARED_BASE64,
   BN_WASM_RELAXED_UNSHARED_BASE64,
 } from "./_simd_bn_bytes.ts";
+import {
+  POOL_WASM_PLAIN_SHARED_BASE64,
+  POOL_WASM_PLAIN_UNSHARED_BASE64,
+  POOL_WASM_RELAXED_SHARED_BASE64,
+  POOL_WASM_RELAXED_UNSHARED_BASE64,
+} from "./_simd_pool_bytes.ts";
 import {
   type HeapJob,
   HeapThreads,
@@ -82,6 +88,12 @@ export function heapModules(shared: boolean): WebAssembly.Module[] {
       BN_WASM_RELAXED_UNSHARED_BASE64,
       BN_WASM_PLAIN_SHARED_BASE64,
       BN_WASM_PLAIN_UNSHARED_BASE64,
+    ]),
+    pick([
+      POOL_WASM_RELAXED_SHARED_BASE64,
+      POOL_WASM_RELAXED_UNSHARED_BASE64,
+      POOL_WASM_PLAIN_SHARED_BASE64,
+      POOL_WASM_PLAIN_UNSHARED_BASE64,
     ]),
   ].map((b64) => new WebAssembly.Module(decode(b64)));
 }

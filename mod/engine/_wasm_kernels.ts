@@ -42,6 +42,7 @@ import {
   type WasmBackend,
 } from "./_wasm_stock.ts";
 import { maxPoolGrad } from "./_wasm_pool.ts";
+import { wasmPreluGrad } from "./_wasm_fused.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -179,7 +180,6 @@ function stridedBackpropInput(
   const co = info.outChannels, b = info.batchSize;
   const hp = h / sh, wp = w / sw;
   const pt = info.padInfo.top, pl = info.padInfo.left;
-  const wsrc = heap(backend, filter);
   const phases: TensorInfo[] = [];
   for (let ph = 0; ph < sh; ph++) {
     for (let pw = 0; pw < sw; pw++) {
@@ -194,7 +194,8 @@ function stridedBackpropInput(
       }
       // Sub-filter, flipped, in/out swapped: S[a, c, o, i] = W[kh0 + sh(th−1−a), kw0 + sw(tw−1−c), i, o].
       const sub = backend.makeOutput([th, tw, co, ci], "float32");
-      const sd = heap(backend, sub);
+      // Views after the allocation: growing the heap detaches earlier ones.
+      const sd = heap(backend, sub), wsrc = heap(backend, filter);
       for (let a = 0; a < th; a++) {
         for (let c = 0; c < tw; c++) {
           const r = kh0 + sh * (th - 1 - a), q = kw0 + sw * (tw - 1 - c);
@@ -328,6 +329,8 @@ function preluGrad(
   args: { inputs: { dy: TensorInfo; x: TensorInfo; alpha: TensorInfo }; backend: WasmBackend },
 ): TensorInfo[] {
   const { inputs: { dy, x, alpha }, backend } = args;
+  const simd = wasmPreluGrad(backend as unknown as HeapBackend, dy, x, alpha);
+  if (simd !== null) return simd;
   const c = size(alpha.shape);
   const dxInfo = backend.makeOutput(x.shape, "float32");
   const daInfo = backend.makeOutput(alpha.shape, "float32");

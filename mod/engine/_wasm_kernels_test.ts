@@ -158,8 +158,9 @@ Deno.test("MaxPoolGrad matches cpu, ties included, any window", async () => {
     { f: 3, s: 1, pad: "same", h: 6, w: 5 }, // overlapping: stock wasm gets this wrong
   ];
   for (const { f, s, pad, h, w } of cases) {
-    for (const reluLike of [false, true]) {
-      const input = randn(rng, [2, h, w, 3], reluLike);
+    // 3 channels: JavaScript; 8: the WebAssembly kernel for 2×2 windows at stride 2.
+    for (const [reluLike, c] of [[false, 3], [true, 3], [false, 8], [true, 8]] as const) {
+      const input = randn(rng, [2, h, w, c], reluLike);
       await tf.setBackend("cpu");
       const xt = tf.tensor4d(input.data, input.shape as [number, number, number, number]);
       const yt = tf.maxPool(xt, f, s, pad);
@@ -196,6 +197,8 @@ Deno.test("fused PReLU and Mean gradients match cpu", async () => {
     ["prelu per channel", (x, a) => tf.prelu(x, a).mul(x), [[2, 3, 4, 5], [1, 1, 5]]],
     ["prelu per channel, flat alpha", (x, a) => tf.prelu(x, a).square(), [[3, 4, 6], [6]]],
     ["prelu per element (stock)", (x, a) => tf.prelu(x, a).square(), [[2, 3, 4], [3, 4]]],
+    ["prelu per channel, SIMD", (x, a) => tf.prelu(x, a).mul(x), [[2, 3, 4, 8], [1, 1, 8]]],
+    ["prelu flat alpha, SIMD", (x, a) => tf.prelu(x, a).square(), [[3, 70, 16], [16]]],
     ["mean leading axes", (x) => tf.mean(x, [0, 1, 2]).square(), [[2, 3, 4, 5]]],
     ["mean leading axes, keepDims", (x) => tf.mean(x, [0, 1], true).square(), [[2, 3, 4, 5]]],
     ["mean middle axes (GAP)", (x) => tf.mean(x, [1, 2]).square(), [[2, 3, 4, 5]]],

@@ -1,10 +1,21 @@
 /**
- * Max-pooling gradient for the wasm backend (private to `_wasm_kernels.ts`).
+ * Max-pooling gradient for the wasm backend (private to `_wasm_kernels.ts`): 2×2 windows at
+ * stride 2 with channels a multiple of 4 (every pooling layer of the models) on WebAssembly SIMD
+ * (`_wasm_pool.wat`), anything else in JavaScript.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { heap, type NamedAttrMap, type TensorInfo, type WasmBackend } from "./_wasm_stock.ts";
+import {
+  type HeapBackend,
+  heapEngine,
+  type HeapJob,
+  heapOffset,
+  parts,
+  runJobs,
+  split,
+} from "./_wasm_heap.ts";
 
 // --- pooling -------------------------------------------------------------------------------------
 
@@ -36,13 +47,27 @@ export function maxPoolGrad(
   const { filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
   const out = backend.makeOutput(input.shape, "float32");
+  const windows2x2 = fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 &&
+    h >= 2 * ho && w >= 2 * wo;
+  const e = windows2x2 && c % 4 === 0 ? heapEngine(backend as unknown as HeapBackend) : null;
+  if (e) {
+    // WebAssembly SIMD, split over rows of windows (`_wasm_pool.wat`).
+    if (h !== 2 * ho || w !== 2 * wo) heap(backend, out).fill(0);
+    const hb = backend as unknown as HeapBackend;
+    const args = [heapOffset(hb, input), heapOffset(hb, dy), heapOffset(hb, out), h, w, c, ho, wo];
+    runJobs(
+      e,
+      split(b * ho, parts(e), 1).map(([r0, r1]): HeapJob => ({
+        fn: "pool_grad2x2",
+        args: [...args, r0, r1],
+      })),
+    );
+    return out;
+  }
   const x = heap(backend, input), g = heap(backend, dy), dx = heap(backend, out);
   dx.fill(0);
   const rowStride = w * c;
-  if (
-    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && h >= 2 * ho &&
-    w >= 2 * wo
-  ) {
+  if (windows2x2) {
     // The 2×2 stride-2 case of every model here: no bounds checks.
     for (let n = 0; n < b; n++) {
       for (let i = 0; i < ho; i++) {
