@@ -180,13 +180,26 @@ async function main(): Promise<void> {
     const models = values.models
       ? String(values.models).split(",")
       : ["UNet_Audio_Classifier", "ResSE_AudioCNN"];
-    // Kernel times as CPU time with one thread (steady on a shared machine), wall time otherwise.
-    const clock = backendInfo()?.threads === 1 ? "cpu" : "wall";
+    // Kernel times: the GPU's own timestamps on WebGPU; CPU time with one thread (steady on a
+    // shared machine); wall time otherwise.
+    const clock = backendInfo()?.name === "webgpu"
+      ? "gpu"
+      : backendInfo()?.threads === 1
+      ? "cpu"
+      : "wall";
     for (const model of models) {
       log(`bench: profiling one training step of ${model} …`);
       const p = await profileTrainStep({ model, batch: intFlag(values, "batch", 1), clock });
       if (!values.json) console.log(formatProfile(p) + "\n");
-      emit({ name: `step_kernel_ms:${model}`, value: p.kernelMs, unit: "ms", batch: p.batch });
+      emit({
+        name: `step_kernel_ms:${model}`,
+        value: p.kernelMs,
+        unit: "ms",
+        batch: p.batch,
+        clock: p.clock,
+        step_ms: Math.round(p.stepMs * 10) / 10,
+        kernel_calls: p.calls,
+      });
     }
   } else if (only.includes("engine")) {
     await engineGroup(values, backend, quick, (r) => emit({ ...r, peak_gflops: peak }));

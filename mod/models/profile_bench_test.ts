@@ -30,6 +30,8 @@ Deno.test("profileTrainStep: kernels by phase, scopes left out, totals add up", 
     const sum = p.kernels.reduce((s, k) => s + k.ms, 0);
     assert(Math.abs(sum - p.kernelMs) <= 1e-9 * Math.max(1, p.kernelMs), `${sum} ${p.kernelMs}`);
     for (let i = 1; i < p.kernels.length; i++) assert(p.kernels[i - 1].ms >= p.kernels[i].ms);
+    assertEquals(p.calls, p.kernels.reduce((s, k) => s + k.calls, 0));
+    assert(p.stepMs > 0 && Number.isFinite(p.stepMs), `${p.stepMs}`);
     const text = formatProfile(p, 0);
     assert(text.startsWith("tiny: batch 4 (micro-batch 2)"), text);
     assert(text.includes("Conv2DBackpropFilter"));
