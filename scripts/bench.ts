@@ -118,6 +118,11 @@ async function main(): Promise<void> {
         type: "boolean",
         help: "engine: print the time per kernel of one training step (default UNet and ResSE)",
       },
+      clock: {
+        type: "string",
+        help: "--profile: kernel times as wall | cpu | gpu (default: gpu on WebGPU, cpu with one " +
+          "wasm thread, else wall); cpu on WebGPU is the JavaScript cost of issuing each kernel",
+      },
     },
   });
   const only = String(values.only).split(",").map((s) => s.trim());
@@ -182,7 +187,9 @@ async function main(): Promise<void> {
       : ["UNet_Audio_Classifier", "ResSE_AudioCNN"];
     // Kernel times: the GPU's own timestamps on WebGPU; CPU time with one thread (steady on a
     // shared machine); wall time otherwise.
-    const clock = backendInfo()?.name === "webgpu"
+    const clock = values.clock !== undefined
+      ? choiceFlag(values, "clock", ["wall", "cpu", "gpu"] as const)
+      : backendInfo()?.name === "webgpu"
       ? "gpu"
       : backendInfo()?.threads === 1
       ? "cpu"

@@ -43,6 +43,7 @@ import {
 } from "./_wasm_stock.ts";
 import { maxPoolGrad } from "./_wasm_pool.ts";
 import { wasmPreluGrad } from "./_wasm_fused.ts";
+import { BROADCAST_GRADIENT_MARK, meanGrad } from "./_gradients.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -429,12 +430,13 @@ function registerFusedGradients(): string[] {
   tf.registerGradient({
     kernelName: "Mean",
     inputsToSave: mean.inputsToSave,
+    [BROADCAST_GRADIENT_MARK]: true,
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved;
       const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
       const run = axes.length > 0 ? contiguousAxes(x.shape, axes) : null;
       if (tf.getBackend() !== "wasm" || run === null || x.dtype !== "float32") {
-        return mean.gradFunc(dy, saved, attrs);
+        return meanGrad(dy as tf.Tensor, saved, attrs);
       }
       return {
         x: () =>

@@ -36,6 +36,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
+import { registerBroadcastGradients } from "./_gradients.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
 import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
 import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
@@ -166,6 +167,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const notes: string[] = [];
   silenceCpuBanner();
   installFusedLayers();
+  registerBroadcastGradients(); // no JavaScript-filled tensors of ones in Mean/Sum gradients
   if (wanted === "auto" || wanted === "webgpu") {
     // auto: a real GPU only; a fallback (software) adapter when asked for by name.
     const gpu = await initWebGpu({ allowFallback: wanted === "webgpu" }, notes);
@@ -225,6 +227,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     };
   }
   current = info;
+  applyTfFlags(Deno.env.get("MGC_TF_FLAGS"));
   if (!options.quiet) {
     const extra = info.library
       ? `${info.library.package}, TensorFlow ${info.library.tensorflow}, ${info.device}`
@@ -239,6 +242,41 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     );
   }
   return info;
+}
+
+/**
+ * Sets tfjs environment flags from `MGC_TF_FLAGS` ("NAME=value,NAME=value", e.g.
+ * `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64,WEBGPU_CPU_FORWARD=false`): for engine experiments and
+ * benchmarks, without code changes. Values are parsed as booleans, numbers or strings; an unknown
+ * flag is an error naming it.
+ *
+ * @example
+ * ```ts
+ * import { applyTfFlags, tf } from "./backend.ts";
+ * applyTfFlags("DEBUG=false");
+ * tf.env().getBool("DEBUG"); // false
+ * ```
+ */
+export function applyTfFlags(spec: string | undefined): void {
+  if (!spec) return;
+  for (const part of spec.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const eq = part.indexOf("=");
+    if (eq < 1) throw new Error(`MGC_TF_FLAGS: "${part}" is not NAME=value`);
+    const name = part.slice(0, eq), raw = part.slice(eq + 1);
+    const registry =
+      (tf.env() as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
+    if (!(name in registry)) {
+      throw new Error(`MGC_TF_FLAGS: unknown tfjs flag "${name}"`);
+    }
+    const value = raw === "true"
+      ? true
+      : raw === "false"
+      ? false
+      : /^-?[\d.]+(e-?\d+)?$/.test(raw)
+      ? Number(raw)
+      : raw;
+    tf.env().set(name, value);
+  }
 }
 
 /**
