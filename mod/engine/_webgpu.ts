@@ -21,7 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { registerWebGpuKernels } from "./_webgpu_kernels.ts";
+import { parseFilterGradientTuning, registerWebGpuKernels } from "./_webgpu_kernels.ts";
 
 /** What the adapter says about itself (the WebGPU `GPUAdapterInfo`, plus the fallback flag). */
 export interface WebGpuAdapterInfo {
@@ -202,7 +202,10 @@ export async function initWebGpu(
     (pkg as unknown as { WebGPUBackend: new (d: unknown, i?: unknown) => tf.KernelBackend })
       .WebGPUBackend;
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu");
-  const kernelsPatched = registerWebGpuKernels(found.limits.maxStorageBufferBindingSize);
+  const kernelsPatched = registerWebGpuKernels(
+    found.limits.maxStorageBufferBindingSize,
+    parseFilterGradientTuning(Deno.env.get("MGC_WEBGPU_DW")),
+  );
   tf.registerBackend("webgpu", () => new Backend(dev, (adapter as { info?: unknown }).info), 3);
   let ok = false;
   try {

@@ -51,6 +51,50 @@ const stock = new Map<string, tf.KernelConfig>();
 /** The device's `maxStorageBufferBindingSize`: no intermediate here may exceed it. */
 let maxBytes = 128 * 2 ** 20;
 
+/** How the filter gradient is computed ({@linkcode registerWebGpuKernels}'s `filterGradient`). */
+export interface FilterGradientTuning {
+  /**
+   * "chunked" (default): this module's kernel; "stock": tfjs's own (one thread per weight; wrong
+   * on lavapipe past 65,535 loop iterations, see the module doc).
+   */
+  kernel?: "chunked" | "stock";
+  /** Most rows (batch × output pixels) per batch entry of the product (default 1024). */
+  rows?: number;
+  /** Most filter taps side by side in one product (default: as many as fill 64 channels). */
+  taps?: number;
+}
+
+let tuning: Required<Omit<FilterGradientTuning, "taps">> & { taps: number | null } = {
+  kernel: "chunked",
+  rows: 1024,
+  taps: null,
+};
+
+/**
+ * Parses `MGC_WEBGPU_DW` ("stock", or "rows=4096,taps=9"): the filter-gradient variant to
+ * measure in benchmarks on a given GPU. Unknown keys or bad numbers are errors naming them.
+ *
+ * @example
+ * ```ts
+ * import { parseFilterGradientTuning } from "./_webgpu_kernels.ts";
+ * parseFilterGradientTuning("rows=4096,taps=9"); // { kernel: "chunked", rows: 4096, taps: 9 }
+ * ```
+ */
+export function parseFilterGradientTuning(spec: string | undefined): FilterGradientTuning {
+  if (!spec) return {};
+  if (spec.trim() === "stock") return { kernel: "stock" };
+  const t: FilterGradientTuning = { kernel: "chunked" };
+  for (const part of spec.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const [key, raw] = part.split("=");
+    const n = Number(raw);
+    if ((key !== "rows" && key !== "taps") || !Number.isInteger(n) || n < 1) {
+      throw new Error(`MGC_WEBGPU_DW: "${part}" is not rows=N or taps=N (N ≥ 1), nor "stock"`);
+    }
+    t[key] = n;
+  }
+  return t;
+}
+
 interface FilterAttrs {
   strides: [number, number] | number;
   pad: "valid" | "same" | number | number[][];
@@ -95,7 +139,7 @@ function conv2DBackpropFilter(
     : x;
   // Rows (b, y, x) in chunks of `rows`: one batch entry of the matrix product per chunk, so that
   // the product has many independent tiles however few channels the layer has.
-  const rows = chunkRows(b * ho * wo, ho * wo);
+  const rows = chunkRows(b * ho * wo, ho * wo, tuning.rows);
   const groups = (b * ho * wo) / rows;
   const dy3 = run(backend, "Reshape", { x: dy }, { shape: [groups, rows, co] });
   // Taps side by side along the channels when the layer has few input channels (the first conv
@@ -103,7 +147,7 @@ function conv2DBackpropFilter(
   const perTap = b * ho * wo * ci * 4;
   const tapsPerGroup = Math.max(
     1,
-    Math.min(kh * kw, Math.floor(64 / ci), Math.floor(maxBytes / 2 / perTap)),
+    Math.min(kh * kw, tuning.taps ?? Math.floor(64 / ci), Math.floor(maxBytes / 2 / perTap)),
   );
   const window = (i: number, j: number): TensorInfo =>
     sh === 1 && sw === 1
@@ -153,10 +197,17 @@ function conv2DBackpropFilter(
 
 /**
  * Rows per batch entry of the filter-gradient product: the largest divisor of `total` (batch ×
- * output pixels) that is at most 1024 and at least 64, else one sample's pixels (`perSample`).
+ * output pixels) that is at most `most` (default 1024) and at least 64, else one sample's pixels
+ * (`perSample`).
+ *
+ * @example
+ * ```ts
+ * import { chunkRows } from "./_webgpu_kernels.ts";
+ * chunkRows(48 * 128 * 128, 128 * 128); // 1024
+ * ```
  */
-export function chunkRows(total: number, perSample: number): number {
-  for (let r = Math.min(1024, total); r >= 64; r--) if (total % r === 0) return r;
+export function chunkRows(total: number, perSample: number, most = 1024): number {
+  for (let r = Math.min(most, total); r >= 64; r--) if (total % r === 0) return r;
   return perSample;
 }
 
@@ -194,9 +245,18 @@ const KERNELS: Record<string, tf.KernelConfig["kernelFunc"]> = {
  * registerWebGpuKernels().includes("Conv2DBackpropFilter"); // true
  * ```
  */
-export function registerWebGpuKernels(maxBindingBytes = 128 * 2 ** 20): string[] {
+export function registerWebGpuKernels(
+  maxBindingBytes = 128 * 2 ** 20,
+  filterGradient: FilterGradientTuning = {},
+): string[] {
   maxBytes = maxBindingBytes;
+  tuning = {
+    kernel: filterGradient.kernel ?? "chunked",
+    rows: filterGradient.rows ?? 1024,
+    taps: filterGradient.taps ?? null,
+  };
   for (const [name, kernelFunc] of Object.entries(KERNELS)) {
+    if (name === "Conv2DBackpropFilter" && tuning.kernel === "stock") continue;
     const existing = tf.getKernel(name, "webgpu");
     if (existing !== undefined && existing.kernelFunc === kernelFunc) continue;
     if (existing !== undefined) {
@@ -205,5 +265,7 @@ export function registerWebGpuKernels(maxBindingBytes = 128 * 2 ** 20): string[]
     }
     tf.registerKernel({ kernelName: name, backendName: "webgpu", kernelFunc });
   }
-  return Object.keys(KERNELS);
+  return Object.keys(KERNELS).filter((n) =>
+    !(n === "Conv2DBackpropFilter" && tuning.kernel === "stock")
+  );
 }
