@@ -40,28 +40,63 @@ export interface StepInput {
   seedFor: (micro: number, layer: number) => number;
 }
 
+/** The result of one optimizer step, read back from the device. */
+export interface StepResult {
+  /** The batch loss (the micro-batch losses summed). */
+  loss: number;
+  /** Training-mode class probabilities of the batch, [batch × classes] row-major. */
+  probs: Float32Array;
+}
+
+/** An optimizer step queued on the device whose loss and probabilities are not read yet. */
+export interface QueuedStep {
+  /** Reads the step's loss and probabilities (once) and frees them. */
+  read(): Promise<StepResult>;
+}
+
 /**
- * One optimizer step over a batch, split into micro-batches of `input.microBatch` whose gradients
- * are summed (each micro-batch loss is divided by the whole batch's size) before one clipped
- * update; returns the batch loss and the training-mode probabilities.
+ * Queues one optimizer step over a batch, split into micro-batches of `input.microBatch` whose
+ * gradients are summed (each micro-batch loss is divided by the whole batch's size) before one
+ * clipped update, and returns without waiting for the device: {@linkcode QueuedStep.read} gives
+ * the batch loss and the training-mode probabilities. On WebGPU the caller can prepare and queue
+ * the next batch before reading this one, so that the GPU never idles while JavaScript issues
+ * kernels or waits for a read-back (`train` does; on the other backends the kernels have run
+ * when this returns).
  *
- * The loss and probabilities stay on the device until the update has been queued and are read
- * back once per step, asynchronously (`data()`, which every backend supports; WebGPU has no
- * synchronous read). On WebGPU a device error during the step (e.g. a tensor over the adapter's
- * binding limit, which computes as zeros) throws a `WebGpuDeviceError` here.
+ * The loss and probabilities stay on the device until then and are read back once per step,
+ * asynchronously (`data()`, which every backend supports; WebGPU has no synchronous read). On
+ * WebGPU a device error during the step (e.g. a tensor over the adapter's binding limit, which
+ * computes as zeros) throws a `WebGpuDeviceError` from `read`.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, tf } from "./backend.ts";
+ * import { queueTrainStep } from "./batches.ts";
+ * import { Adam } from "./optim.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
+ * const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2, activation: "softmax" })] });
+ * const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+ * const step = queueTrainStep(model, vars, new Adam(vars), {
+ *   x: new Float32Array([1, 0, 0, 1]), y: new Int32Array([0, 1]), sampleShape: [2], numClasses: 2,
+ *   microBatch: 2, lossOptions: {}, dropouts: [], seedFor: () => 1,
+ * });
+ * const { loss, probs } = await step.read();
+ * console.log(loss > 0, probs.length); // true 4
+ * ```
  */
-export async function trainStep(
+export function queueTrainStep(
   model: tf.LayersModel,
   vars: tf.Variable[],
   opt: Adam,
   input: StepInput,
-): Promise<{ loss: number; probs: Float32Array }> {
+): QueuedStep {
   const { x, y, sampleShape, microBatch } = input;
   const n = y.length;
   const size = sampleSize(sampleShape);
   let sum: tf.Tensor[] | null = null;
   const losses: tf.Tensor[] = [];
   const outs: tf.Tensor[] = [];
+  let lossT: tf.Tensor, probsT: tf.Tensor;
   try {
     for (let start = 0, micro = 0; start < n; start += microBatch, micro++) {
       const end = Math.min(n, start + microBatch);
@@ -94,21 +129,57 @@ export async function trainStep(
     }
     opt.applyGradients(sum!);
     // One read-back per step, after the update is queued.
-    const [lossT, probsT] = tf.tidy(() => [
+    [lossT, probsT] = tf.tidy(() => [
       losses.length === 1 ? losses[0]!.clone() : tf.addN(losses),
       outs.length === 1 ? outs[0]!.clone() : tf.concat(outs, 0),
     ]);
-    try {
-      const [l, p] = await Promise.all([lossT!.data(), probsT!.data()]);
-      throwIfWebGpuError("a training step");
-      return { loss: l[0]!, probs: new Float32Array(p as Float32Array) };
-    } finally {
-      tf.dispose([lossT!, probsT!]);
-    }
   } finally {
     if (sum) tf.dispose(sum);
     tf.dispose([...losses, ...outs]);
   }
+  let read: Promise<StepResult> | null = null;
+  return {
+    read(): Promise<StepResult> {
+      read ??= (async () => {
+        try {
+          const [l, p] = await Promise.all([lossT.data(), probsT.data()]);
+          throwIfWebGpuError("a training step");
+          return { loss: l[0]!, probs: new Float32Array(p as Float32Array) };
+        } finally {
+          tf.dispose([lossT, probsT]);
+        }
+      })();
+      return read;
+    },
+  };
+}
+
+/**
+ * One optimizer step over a batch ({@linkcode queueTrainStep}), read back at once: the batch loss
+ * and the training-mode probabilities.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, tf } from "./backend.ts";
+ * import { trainStep } from "./batches.ts";
+ * import { Adam } from "./optim.ts";
+ * await initBackend({ backend: "cpu", quiet: true });
+ * const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2, activation: "softmax" })] });
+ * const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+ * const { loss } = await trainStep(model, vars, new Adam(vars), {
+ *   x: new Float32Array([1, 0, 0, 1]), y: new Int32Array([0, 1]), sampleShape: [2], numClasses: 2,
+ *   microBatch: 2, lossOptions: {}, dropouts: [], seedFor: () => 1,
+ * });
+ * console.log(loss > 0); // true
+ * ```
+ */
+export async function trainStep(
+  model: tf.LayersModel,
+  vars: tf.Variable[],
+  opt: Adam,
+  input: StepInput,
+): Promise<StepResult> {
+  return await queueTrainStep(model, vars, opt, input).read();
 }
 
 /** A Dropout layer as the trainer sees it: its `seed` is set before each micro-batch. */

@@ -25,7 +25,7 @@
 import { tf } from "./backend.ts";
 import { tensorFootprint, webGpuMicroBatch, webGpuSetup } from "./_webgpu.ts";
 import { batchRanges, readLabels, sampleSize, type SampleSource } from "../prepare/samples.ts";
-import { dropoutLayers, epochOrder, trainStep } from "./batches.ts";
+import { dropoutLayers, epochOrder, type QueuedStep, queueTrainStep } from "./batches.ts";
 import type { Callback, EpochLogs, TrainingContext } from "./callbacks.ts";
 import { metricDirection } from "./callbacks.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
@@ -350,6 +350,31 @@ export async function train(
         { unit: "samples", ...(verbose ? {} : { write: null }) },
       );
       let t0 = performance.now();
+      // The step queued on the device and not read back yet. On WebGPU the next batch is read,
+      // augmented and queued before this one is read back, so that the GPU works while
+      // JavaScript issues the next step's kernels; elsewhere kernels run as they are issued and
+      // each step is read back at once. Either way a step is counted (and Ctrl-C saves) only
+      // once it has been read back.
+      let pending: { queued: QueuedStep; step: number; n: number; y: Int32Array } | null = null;
+      const lookahead = tf.getBackend() === "webgpu";
+      const finish = async (): Promise<void> => {
+        const { queued, step, n: m, y } = pending!;
+        pending = null;
+        const out = await queued.read();
+        const c = countCorrect(out.probs, y, numClasses, 3);
+        p.lossSum += out.loss * m;
+        p.seen += m;
+        p.top1 += c.top1;
+        p.topK += c.topK;
+        progress.tick(
+          m,
+          `batch ${step + 1}/${ranges.length} loss ${(p.lossSum / p.seen).toFixed(4)} acc ${
+            (p.top1 / p.seen).toFixed(4)
+          }`,
+        );
+        config.onBatchEnd?.({ epoch, step, steps: ranges.length, loss: out.loss });
+        state.step = step + 1;
+      };
       for (let step = state.step; step < ranges.length; step++) {
         const [a, b] = ranges[step]!;
         const { x, y } = await trainSrc.read(order.slice(a, b));
@@ -359,7 +384,7 @@ export async function train(
         if (config.augment) {
           config.augment(x, b - a, new Rng(config.seed).derive(`augment-${epoch}-${step}`));
         }
-        const out = await trainStep(model, vars, opt, {
+        const queued = queueTrainStep(model, vars, opt, {
           x,
           y,
           sampleShape: trainSrc.sampleShape,
@@ -372,28 +397,20 @@ export async function train(
         });
         // Put the layers' own seeds back, so that saved model.json files do not carry step seeds.
         dropouts.forEach((d, i) => (d.seed = savedSeeds[i]));
-        const c = countCorrect(out.probs, y, numClasses, 3);
-        p.lossSum += out.loss * (b - a);
-        p.seen += b - a;
-        p.top1 += c.top1;
-        p.topK += c.topK;
-        progress.tick(
-          b - a,
-          `batch ${step + 1}/${ranges.length} loss ${(p.lossSum / p.seen).toFixed(4)} acc ${
-            (p.top1 / p.seen).toFixed(4)
-          }`,
-        );
-        config.onBatchEnd?.({ epoch, step, steps: ranges.length, loss: out.loss });
-        state.step = step + 1;
+        if (pending !== null) await finish();
+        pending = { queued, step, n: b - a, y };
+        if (!lookahead) await finish();
         // One real turn of the event loop: a Ctrl-C pressed during the step reaches its listener
         // before the next step starts (the check below then saves and returns).
         await nextTurn();
         if (config.signal?.aborted) {
+          if (pending !== null) await finish();
           p.seconds += (performance.now() - t0) / 1000;
           t0 = performance.now();
           return await saveInterrupted(epoch, ranges.length);
         }
       }
+      if (pending !== null) await finish();
       const trainSeconds = p.seconds + (performance.now() - t0) / 1000;
       const row: EpochRow = {
         epoch: epoch + 1,
