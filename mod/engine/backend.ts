@@ -168,6 +168,31 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   silenceCpuBanner();
   installFusedLayers();
   registerBroadcastGradients(); // no JavaScript-filled tensors of ones in Mean/Sum gradients
+  const tryNative = wanted === "tensorflow" || (wanted === "auto" && !inDenoTest());
+  let native: BackendInfo | null = null;
+  const loadNativeEngine = async (): Promise<void> => {
+    try {
+      native = await initNative(options.nativeVariants);
+    } catch (e) {
+      if (wanted === "tensorflow") {
+        throw new Error(
+          `backend "tensorflow" unavailable: ${(e as Error).message}. The native engine ` +
+            `(@tensorflow/tfjs-node) installs with \`${installCommand("cpu")}\` ` +
+            `(\`${installCommand("gpu")}\` for CUDA; see README, "Native TensorFlow engine")`,
+        );
+      }
+      // Installed but not loading is worth one line; not installed at all is the normal case.
+      if (!(e instanceof NativeUnavailable) || (await nativeInstalled())) {
+        console.error(`backend: native TensorFlow skipped (${(e as Error).message}); trying wasm`);
+      }
+      notes.push(`tensorflow: ${(e as Error).message}`);
+    }
+  };
+  // Under auto, an installed native engine is loaded BEFORE WebGPU is probed: TensorFlow's library
+  // crashes the process (segfault) when it is loaded after a Vulkan driver built on LLVM (Mesa's
+  // lavapipe: seen with TensorFlow 2.21 and Mesa 22.3); loaded first, both work. A real GPU still
+  // wins below; the native engine then stays loaded, unused.
+  if (tryNative && wanted === "auto" && await nativeInstalled()) await loadNativeEngine();
   if (wanted === "auto" || wanted === "webgpu") {
     // auto: a real GPU only; a fallback (software) adapter when asked for by name.
     const gpu = await initWebGpu({ allowFallback: wanted === "webgpu" }, notes);
@@ -189,22 +214,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       };
     }
   }
-  if (info === null && (wanted === "tensorflow" || (wanted === "auto" && !inDenoTest()))) {
-    try {
-      info = await initNative(options.nativeVariants);
-    } catch (e) {
-      if (wanted === "tensorflow") {
-        throw new Error(
-          `backend "tensorflow" unavailable: ${(e as Error).message}. The native engine ` +
-            `(@tensorflow/tfjs-node) installs with \`${installCommand("cpu")}\` ` +
-            `(\`${installCommand("gpu")}\` for CUDA; see README, "Native TensorFlow engine")`,
-        );
-      }
-      // Installed but not loading is worth one line; not installed at all is the normal case.
-      if (!(e instanceof NativeUnavailable) || (await nativeInstalled())) {
-        console.error(`backend: native TensorFlow skipped (${(e as Error).message}); trying wasm`);
-      }
-      notes.push(`tensorflow: ${(e as Error).message}`);
+  if (info === null && tryNative) {
+    if (native === null && !(wanted === "auto" && await nativeInstalled())) {
+      await loadNativeEngine();
+    }
+    if (native !== null) {
+      if (tf.getBackend() !== "tensorflow") await tf.setBackend("tensorflow");
+      info = native;
     }
   }
   if (info === null && (wanted === "auto" || wanted === "wasm")) {
