@@ -145,23 +145,33 @@ function layerCases(models: tf.LayersModel[]): LayerCase[] {
         inboundNodes: { inputTensors: tf.SymbolicTensor[] }[];
       }).inboundNodes[0]!.inputTensors.map((t) => t.shape.slice(1) as number[]);
       if ("seed" in layer) (layer as unknown as { seed: number }).seed = 5;
+      // A BatchNormalization followed by its activation trains as one fused pair where fused
+      // kernels are registered (fused.ts routes the pair): compare the pair.
+      const outbound = (layer as unknown as { outboundNodes: { outboundLayer: tf.layers.Layer }[] })
+        .outboundNodes;
+      const next = type === "BatchNormalization" && outbound.length === 1 &&
+          ["Activation", "ReLU", "PReLU"].includes(outbound[0]!.outboundLayer.getClassName())
+        ? outbound[0]!.outboundLayer
+        : null;
+      const apply = (ins: tf.Tensor | tf.Tensor[]): tf.Tensor => {
+        const y = layer.apply(ins, { training: true }) as tf.Tensor;
+        return next ? next.apply(y, { training: true }) as tf.Tensor : y;
+      };
       cases.push({
-        label: `${model.name}/${layer.name} (${type})`,
+        label: `${model.name}/${layer.name}${next ? ` + ${next.name}` : ""} (${type})`,
         run: async () => {
           const xs = inbound.map((s, i) =>
             tf.tensor(noise(4 * s.reduce((a, b) => a * b, 1), 11 + i), [4, ...s])
           );
-          const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+          const weights = [...layer.trainableWeights, ...(next?.trainableWeights ?? [])].map((w) =>
+            w.read() as tf.Variable
+          );
           const f = (...ins: tf.Tensor[]): tf.Scalar => {
-            const y = layer.apply(ins.length === 1 ? ins[0]! : ins, {
-              training: true,
-            }) as tf.Tensor;
+            const y = apply(ins.length === 1 ? ins[0]! : ins);
             const r = tf.tensor(noise(y.size, 3), y.shape);
             return tf.sum(tf.mul(y, r)) as tf.Scalar;
           };
-          const y = tf.tidy(() =>
-            layer.apply(xs.length === 1 ? xs[0]! : xs, { training: true }) as tf.Tensor
-          );
+          const y = tf.tidy(() => apply(xs.length === 1 ? xs[0]! : xs));
           const vg = weights.length > 0 ? tf.variableGrads(() => f(...xs), weights) : null;
           const grads = vg?.grads ?? {};
           vg?.value.dispose();
