@@ -16,6 +16,8 @@ import {
   webGpuSetup,
 } from "./_webgpu.ts";
 import { trainStep } from "./batches.ts";
+import { compositionFusedBatchNorm, type FusedActivation } from "./fused.ts";
+import { CHUNK_ROWS, webGpuFusedBatchNorm } from "./_webgpu_fused.ts";
 import { EarlyStopping, ReduceLROnPlateau } from "./callbacks.ts";
 import { getWeightArrays } from "./checkpoint.ts";
 import { Adam } from "./optim.ts";
@@ -427,5 +429,58 @@ Deno.test({
     throwIfWebGpuError("nothing"); // errors are reported once
     opt.dispose();
     model.dispose();
+  },
+});
+
+Deno.test({
+  name: "webgpu: fused BatchNormalization + activation equals the composition reference",
+  ignore: noAdapter,
+  fn: async () => {
+    await initBackend({ backend: "webgpu", quiet: true });
+    const before = tf.memory().numTensors;
+    // Row counts below, at and above one chunk, odd spatial sizes, an offset mean (two-pass
+    // variance), every activation.
+    const shapes = [[4, 8, 8, 16], [3, 17, 5, 32], [2, 33, 40, 8], [1, 16, CHUNK_ROWS / 16, 8]];
+    for (const activation of ["linear", "relu", "prelu"] as FusedActivation[]) {
+      for (const shape of shapes) {
+        const c = shape[3]!;
+        const size = shape.reduce((a, b) => a * b, 1);
+        const x = tf.tensor4d(noise(size, 1).map((v) => 3 * v + 5), shape as never);
+        const gamma = tf.tensor1d(noise(c, 2).map((v) => 1 + 0.2 * v));
+        const beta = tf.tensor1d(noise(c, 3).map((v) => 0.3 * v));
+        const alpha = activation === "prelu"
+          ? tf.tensor3d(noise(c, 4).map((v) => 0.2 + 0.1 * v), [1, 1, c])
+          : undefined;
+        const dy = tf.tensor4d(noise(size, 5), shape as never);
+        const names = ["y", "mean", "variance", "dx", "dgamma", "dbeta", "dalpha"];
+        // In a tidy: the reference composition leaves its intermediates to its caller's scope.
+        const [want, got] = [compositionFusedBatchNorm, webGpuFusedBatchNorm].map((k) =>
+          tf.tidy(() => {
+            const f = k.trainForward(x, gamma, beta, 1e-3, activation, alpha);
+            const b = k.trainBackward(dy, x, gamma, f.saved, 1e-3, activation, alpha);
+            return [
+              f.y,
+              f.mean,
+              f.variance,
+              b.dx,
+              b.dgamma,
+              b.dbeta,
+              ...(b.dalpha ? [b.dalpha] : []),
+            ];
+          })
+        ) as [tf.Tensor[], tf.Tensor[]];
+        assertEquals(got.length, alpha ? 7 : 6);
+        for (const [i, g] of got.entries()) {
+          assertEquals(g.shape, want[i]!.shape, names[i]);
+          const e = relErr(await g.data(), await want[i]!.data());
+          assert(e < 1e-5, `${activation} ${shape}: ${names[i]} differs by ${e.toExponential(2)}`);
+        }
+        throwIfWebGpuError("fused batch norm");
+        tf.dispose([...want, ...got]);
+        tf.dispose([x, gamma, beta, dy, ...(alpha ? [alpha] : [])]);
+      }
+    }
+    assertEquals(tf.memory().numTensors, before);
+    await initBackend({ backend: "cpu", quiet: true });
   },
 });

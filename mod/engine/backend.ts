@@ -38,13 +38,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
 import { registerBroadcastGradients } from "./_gradients.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
+import { webGpuFusedBatchNorm } from "./_webgpu_fused.ts";
 import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
-import {
-  compositionFusedBatchNorm,
-  installFusedLayers,
-  registerFusedBatchNorm,
-  registerFusedPrelu,
-} from "./fused.ts";
+import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
 import { nativeFusedBatchNorm, nativePrelu, registerNativeConvKernels } from "./_native_fused.ts";
 import { installCommand, type NativeVariant, readNativeManifest } from "./native.ts";
 import { setHeapThreads } from "./_wasm_heap.ts";
@@ -207,9 +203,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       );
     }
     if (gpu !== null) {
-      // BatchNormalization's training path through the written-out gradient (fused.ts) instead of
-      // the layer's autodiff of tf.moments + batchNorm: 18 % fewer kernels per UNet step.
-      registerFusedBatchNorm("webgpu", compositionFusedBatchNorm);
+      // BatchNormalization + activation as three WGSL passes forward and two backward.
+      registerFusedBatchNorm("webgpu", webGpuFusedBatchNorm);
       info = {
         name: "webgpu",
         threads: 1,
