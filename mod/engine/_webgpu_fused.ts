@@ -28,6 +28,7 @@ import type {
   FusedBackward,
   FusedBatchNormKernels,
   FusedForward,
+  FusedPrelu,
 } from "./fused.ts";
 
 /** Rows summed by one invocation of a partial-sum pass. */
@@ -307,4 +308,83 @@ export const webGpuFusedBatchNorm: FusedBatchNormKernels = {
       };
     });
   },
+};
+
+/** dx = dy · (x > 0 ? 1 : Alpha[c]) of a per-channel PReLU. */
+function preluDxProgram(size: number): Program {
+  return program(
+    "prelu_dx",
+    ["DY", "X", "Alpha"],
+    [size],
+    size,
+    "c : i32,",
+    `  if (index >= uniforms.size) { return; }
+  let c = index % uniforms.c;
+  setOutputAtIndex(index, DY[index] * select(Alpha[c], 1.0, X[index] > 0.0));`,
+  );
+}
+
+/** Per (chunk, channel): Σ over x ≤ 0 of dy·x (PReLU's alpha gradient), [chunks, C]. */
+function preluAlphaSums(m: number, c: number): Program {
+  const chunks = Math.ceil(m / CHUNK_ROWS);
+  return program(
+    "prelu_dalpha",
+    ["DY", "X"],
+    [chunks, c],
+    chunks * c,
+    ROWS_UNIFORMS,
+    `  if (index >= uniforms.threads) { return; }
+  let ch = index % uniforms.c;
+  let r0 = (index / uniforms.c) * uniforms.rows;
+  let r1 = min(r0 + uniforms.rows, uniforms.m);
+  var s = 0.0;
+  for (var r = r0; r < r1; r++) {
+    let i = r * uniforms.c + ch;
+    let x = X[i];
+    s = s + select(DY[i] * x, 0.0, x > 0.0);
+  }
+  setOutputAtIndex(index, s);`,
+  );
+}
+
+/**
+ * PReLU with one alpha per channel (the last axis) for training on WebGPU: tfjs's forward kernel,
+ * and a gradient of two passes (dx; per-chunk sums for alpha) instead of tfjs's chain of
+ * comparisons, selects and products. Other alpha shapes use tfjs's own.
+ *
+ * @example Not run by `deno test --doc`: it needs a WebGPU adapter (`_webgpu_test.ts` checks it).
+ * ```ts ignore
+ * import { initBackend, tf } from "./backend.ts";
+ * import { webGpuPrelu } from "./_webgpu_fused.ts";
+ * await initBackend({ backend: "webgpu", quiet: true });
+ * const g = tf.grad((x: tf.Tensor) => tf.sum(webGpuPrelu(x, tf.fill([1, 1, 4], 0.1))));
+ * console.log(await g(tf.randomNormal([2, 3, 3, 4])).data());
+ * ```
+ */
+export const webGpuPrelu: FusedPrelu = (x, alpha) => {
+  const c = x.shape[x.rank - 1]!;
+  if (x.dtype !== "float32" || alpha.size !== c || alpha.shape[alpha.rank - 1] !== c) {
+    return tf.prelu(x, alpha);
+  }
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, a, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([xi, a]);
+    return {
+      value: tf.prelu(xi, a),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, as] = saved as [tf.Tensor, tf.Tensor];
+        const m = xs.size / c;
+        const flat = tf.reshape(as, [c]);
+        const dx = tf.reshape(run(preluDxProgram(xs.size), [dy, xs, flat], [c]), xs.shape);
+        const sums = run(preluAlphaSums(m, c), [dy, xs], [
+          m,
+          c,
+          CHUNK_ROWS,
+          Math.ceil(m / CHUNK_ROWS) * c,
+        ]);
+        return [dx, tf.reshape(tf.sum(sums, 0), as.shape)];
+      },
+    };
+  });
+  return (f as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor)(x, alpha);
 };

@@ -17,7 +17,7 @@ import {
 } from "./_webgpu.ts";
 import { trainStep } from "./batches.ts";
 import { compositionFusedBatchNorm, type FusedActivation } from "./fused.ts";
-import { CHUNK_ROWS, webGpuFusedBatchNorm } from "./_webgpu_fused.ts";
+import { CHUNK_ROWS, webGpuFusedBatchNorm, webGpuPrelu } from "./_webgpu_fused.ts";
 import { EarlyStopping, ReduceLROnPlateau } from "./callbacks.ts";
 import { getWeightArrays } from "./checkpoint.ts";
 import { Adam } from "./optim.ts";
@@ -479,6 +479,36 @@ Deno.test({
         tf.dispose([...want, ...got]);
         tf.dispose([x, gamma, beta, dy, ...(alpha ? [alpha] : [])]);
       }
+    }
+    assertEquals(tf.memory().numTensors, before);
+    await initBackend({ backend: "cpu", quiet: true });
+  },
+});
+
+Deno.test({
+  name: "webgpu: the PReLU gradient passes equal tfjs's own (dx and per-channel alpha)",
+  ignore: noAdapter,
+  fn: async () => {
+    await initBackend({ backend: "webgpu", quiet: true });
+    const before = tf.memory().numTensors;
+    for (const shape of [[4, 8, 8, 16], [2, 33, 40, 8], [3, 5, 7, 64]]) {
+      const c = shape[3]!;
+      const size = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor4d(noise(size, 7), shape as never);
+      const alpha = tf.tensor3d(noise(c, 8).map((v) => 0.2 + 0.1 * v), [1, 1, c]);
+      const r = tf.tensor4d(noise(size, 9), shape as never);
+      const loss = (p: (x: tf.Tensor, a: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(p(a, b), r)) as tf.Scalar;
+      const got = tf.grads(loss(webGpuPrelu))([x, alpha]);
+      const want = tf.grads(loss((a, b) => tf.prelu(a, b)))([x, alpha]);
+      const y = webGpuPrelu(x, alpha), y0 = tf.prelu(x, alpha as tf.Tensor);
+      assert(relErr(await y.data(), await y0.data()) < 1e-6, "forward");
+      for (const i of [0, 1]) {
+        assertEquals(got[i]!.shape, want[i]!.shape);
+        const e = relErr(await got[i]!.data(), await want[i]!.data());
+        assert(e < 1e-5, `${shape}: ${i === 0 ? "dx" : "dalpha"} differs by ${e.toExponential(2)}`);
+      }
+      tf.dispose([x, alpha, r, y, y0, ...got, ...want]);
     }
     assertEquals(tf.memory().numTensors, before);
     await initBackend({ backend: "cpu", quiet: true });

@@ -38,7 +38,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
 import { registerBroadcastGradients } from "./_gradients.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
-import { webGpuFusedBatchNorm } from "./_webgpu_fused.ts";
+import { webGpuFusedBatchNorm, webGpuPrelu } from "./_webgpu_fused.ts";
 import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
 import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
 import { nativeFusedBatchNorm, nativePrelu, registerNativeConvKernels } from "./_native_fused.ts";
@@ -205,6 +205,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     if (gpu !== null) {
       // BatchNormalization + activation as three WGSL passes forward and two backward.
       registerFusedBatchNorm("webgpu", webGpuFusedBatchNorm);
+      registerFusedPrelu("webgpu", webGpuPrelu);
       info = {
         name: "webgpu",
         threads: 1,

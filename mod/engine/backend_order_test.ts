@@ -16,7 +16,7 @@ const adapter = installed && ffi && run ? await probeWebGpu() : null;
 Deno.test({
   name: "auto with the native engine and a software WebGPU adapter: native, no crash",
   ignore: !installed || !ffi || !run || adapter === null || !adapter.info.isFallbackAdapter,
-  async fn() {
+  async fn(): Promise<void> {
     const dir = await Deno.makeTempDir();
     const script = join(dir, "auto.ts");
     const backend = new URL("./backend.ts", import.meta.url).href;
