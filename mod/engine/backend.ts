@@ -37,7 +37,13 @@ import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { registerWasmKernels } from "./_wasm_kernels.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
-import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
+import {
+  cpuName,
+  loadNative,
+  NativeUnavailable,
+  nativeVariants,
+  preloadTensorFlow,
+} from "./_native.ts";
 import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
 import { nativeFusedBatchNorm, nativePrelu, registerNativeConvKernels } from "./_native_fused.ts";
 import { installCommand, type NativeVariant, readNativeManifest } from "./native.ts";
@@ -167,6 +173,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   silenceCpuBanner();
   installFusedLayers();
   if (wanted === "auto" || wanted === "webgpu") {
+    // Before the adapter request: see preloadTensorFlow.
+    await preloadTensorFlow(options.nativeVariants);
     // auto: a real GPU only; a fallback (software) adapter when asked for by name.
     const gpu = await initWebGpu({ allowFallback: wanted === "webgpu" }, notes);
     if (gpu === null && wanted === "webgpu") {
@@ -299,13 +307,7 @@ async function nativeInstalled(): Promise<boolean> {
 
 /** Loads the native engine (GPU build first when a GPU is visible) and switches to it. */
 async function initNative(wanted?: NativeVariant[]): Promise<BackendInfo> {
-  let env: string | undefined;
-  try {
-    env = Deno.env.get("MGC_NATIVE_VARIANT");
-  } catch { /* no env permission */ }
-  const variants: NativeVariant[] = wanted ??
-    (env === "cpu" || env === "gpu" ? [env] : visibleGpus().length > 0 ? ["gpu", "cpu"] : ["cpu"]);
-  const loaded = await loadNative(variants, () => {
+  const loaded = await loadNative(nativeVariants(wanted), () => {
     const b = tf.findBackend("tensorflow") as unknown as { binding?: { TF_Version?: string } };
     return b?.binding?.TF_Version;
   });
