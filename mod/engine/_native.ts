@@ -2,11 +2,18 @@
  * Loads the native TensorFlow engine installed by `deno task engine:native` (see `native.ts`):
  * `@tensorflow/tfjs-node(-gpu)` from `.native/<variant>/node_modules`, through `createRequire`,
  * so that Deno's own `node_modules` (`nodeModulesDir: "auto"`) stays untouched. Private to
- * `backend.ts`.
+ * `backend.ts` (and `_webgpu.ts`, which calls {@linkcode preloadTensorFlow}).
  *
  * The installer removes the package's own copy of `@tensorflow/tfjs`: its `require` then resolves
  * upwards to the project's `node_modules/@tensorflow/tfjs` (the same 4.22.0 the project imports),
  * so the `tensorflow` backend registers with the engine every module uses.
+ *
+ * TensorFlow's C library carries its own copy of LLVM, whose static initialisers crash (SIGSEGV in
+ * `DebugInfoMetadata.cpp`'s) when another LLVM is already in the process: Mesa's Vulkan drivers
+ * (lavapipe, the software WebGPU adapter) bring `libLLVM-15.so.1` with the first WebGPU adapter
+ * request. Loaded the other way round, both work. So {@linkcode preloadTensorFlow} loads the
+ * installed engine's library before any adapter is requested, and {@linkcode loadNative} refuses,
+ * with the reason, where it finds an LLVM already loaded without it.
  *
  * @module
  */
@@ -42,6 +49,119 @@ export class NativeUnavailable extends Error {
 }
 
 let loaded: NativeLoaded | null = null;
+let preloaded: string | null = null;
+let preloadTried = false;
+
+/**
+ * The variants to try, in order, when the caller names none: `MGC_NATIVE_VARIANT` ("cpu" or
+ * "gpu") when set, else the GPU build first when an NVIDIA GPU is visible.
+ */
+export function nativeVariants(wanted?: NativeVariant[]): NativeVariant[] {
+  if (wanted) return wanted;
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("MGC_NATIVE_VARIANT");
+  } catch { /* no env permission */ }
+  return env === "cpu" || env === "gpu"
+    ? [env]
+    : visibleGpus().length > 0
+    ? ["gpu", "cpu"]
+    : ["cpu"];
+}
+
+/** The TensorFlow C library the installed package's binding links (`deps/lib`). */
+function tensorflowLibrary(variant: NativeVariant, manifest: NativeManifest): string {
+  return join(
+    nativeDir(variant),
+    "node_modules",
+    manifest.npm.name,
+    "deps",
+    "lib",
+    "libtensorflow.so.2",
+  );
+}
+
+/**
+ * Loads the TensorFlow C library of the first installed variant of `variants` (not the tfjs
+ * binding: no backend registers) into the process for good, so that a later
+ * {@linkcode loadNative} works after a WebGPU adapter request has loaded Mesa's LLVM (see the
+ * module doc). Call it before requesting an adapter; it costs about 0.2 s when the native engine
+ * is installed, and nothing otherwise (nor without FFI permission, with which the engine could
+ * not load anyway, nor off Linux). Returns the library loaded, or null. Failures are left to
+ * {@linkcode loadNative} to report.
+ */
+export async function preloadTensorFlow(variants?: NativeVariant[]): Promise<string | null> {
+  if (loaded !== null || preloadTried) return preloaded;
+  preloadTried = true;
+  try {
+    if (Deno.build.os !== "linux") return null;
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
+  } catch {
+    return null;
+  }
+  for (const variant of nativeVariants(variants)) {
+    let manifest: NativeManifest | null;
+    try {
+      manifest = await readNativeManifest(variant);
+    } catch {
+      continue;
+    }
+    if (manifest === null) continue;
+    try {
+      const env = await readNativeEnv(variant);
+      env.LD_LIBRARY_PATH?.split(":").filter(Boolean).forEach(preloadLibraries);
+      const lib = tensorflowLibrary(variant, manifest);
+      if (dlopenForever(lib)) preloaded = lib;
+    } catch { /* loadNative says why */ }
+    return preloaded;
+  }
+  return null;
+}
+
+/**
+ * `dlopen(path, RTLD_NOW | RTLD_NODELETE)` through libc: the library stays loaded for the life of
+ * the process. A `Deno.dlopen` handle is closed with the runtime that opened it (at the end of a
+ * test file, say), and TensorFlow does not survive `dlclose`: loaded again it crashed in the same
+ * LLVM initialiser, and the process aborted at exit ("double free or corruption").
+ */
+function dlopenForever(path: string): boolean {
+  const libc = Deno.dlopen("libc.so.6", {
+    dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+  });
+  try {
+    const RTLD_NOW = 2, RTLD_NODELETE = 0x1000;
+    const name = new TextEncoder().encode(path + "\0");
+    return libc.symbols.dlopen(name, RTLD_NOW | RTLD_NODELETE) !== null;
+  } finally {
+    libc.close();
+  }
+}
+
+/** This process's memory map (/proc/self/maps), or "" (not Linux, or no read permission). */
+function memoryMap(): string {
+  try {
+    return Deno.readTextFileSync("/proc/self/maps");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The LLVM library that makes loading `lib` crash: one mapped into this process while `lib` is
+ * not (see the module doc); null when there is none, or `lib` is missing or already loaded.
+ */
+function foreignLlvm(lib: string): string | null {
+  let real: string;
+  try {
+    real = Deno.realPathSync(lib);
+  } catch {
+    return null;
+  }
+  const maps = memoryMap();
+  if (maps.includes(real)) return null;
+  const m = /\S*\/libLLVM[^\s/]*\.so[^\s/]*/.exec(maps);
+  return m ? m[0] : null;
+}
 
 /** Names of visible NVIDIA GPUs (from the driver's /proc entries), empty when none. */
 export function visibleGpus(): string[] {
@@ -113,6 +233,14 @@ function requireNative(
   tfVersion: () => string | undefined,
 ): NativeLoaded {
   const dir = nativeDir(variant);
+  const llvm = foreignLlvm(tensorflowLibrary(variant, manifest));
+  if (llvm !== null) {
+    throw new Error(
+      `${llvm} is already loaded (by Mesa's Vulkan driver, for a WebGPU adapter?) and ` +
+        `TensorFlow's own LLVM would crash the process (initBackend and probeWebGpu load ` +
+        `TensorFlow first; a direct navigator.gpu.requestAdapter() does not)`,
+    );
+  }
   // TensorFlow's start-up INFO lines (oneDNN, CPU features) are noise on every run; warnings and
   // errors still print. The user's own setting wins.
   setDefaultEnv("TF_CPP_MIN_LOG_LEVEL", "1");

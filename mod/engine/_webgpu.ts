@@ -22,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseFilterGradientTuning, registerWebGpuKernels } from "./_webgpu_kernels.ts";
+import { preloadTensorFlow } from "./_native.ts";
 
 /** What the adapter says about itself (the WebGPU `GPUAdapterInfo`, plus the fallback flag). */
 export interface WebGpuAdapterInfo {
@@ -106,7 +107,9 @@ export function describeAdapter(a: WebGpuAdapterInfo): string {
 
 /**
  * Asks `navigator.gpu` for the high-performance adapter; null when WebGPU is missing or no
- * adapter exists (e.g. no GPU and no software Vulkan driver).
+ * adapter exists (e.g. no GPU and no software Vulkan driver). When the native engine is
+ * installed, loads TensorFlow's library first (an adapter request can load an LLVM that
+ * TensorFlow's then crashes on: `preloadTensorFlow` in `_native.ts`).
  *
  * @example
  * ```ts
@@ -121,6 +124,9 @@ export async function probeWebGpu(): Promise<
   const gpu = (globalThis.navigator as { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } })
     ?.gpu;
   if (gpu === undefined) return null;
+  // An adapter request may load Mesa's LLVM, after which TensorFlow's cannot load: see
+  // preloadTensorFlow.
+  await preloadTensorFlow();
   let adapter: AdapterLike | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }) as AdapterLike;

@@ -39,7 +39,13 @@ import { registerWasmKernels } from "./_wasm_kernels.ts";
 import { registerBroadcastGradients } from "./_gradients.ts";
 import { initWebGpu, type WebGpuAdapterInfo } from "./_webgpu.ts";
 import { webGpuFusedBatchNorm, webGpuPrelu } from "./_webgpu_fused.ts";
-import { cpuName, loadNative, NativeUnavailable, visibleGpus } from "./_native.ts";
+import {
+  cpuName,
+  loadNative,
+  NativeUnavailable,
+  nativeVariants,
+  preloadTensorFlow,
+} from "./_native.ts";
 import { installFusedLayers, registerFusedBatchNorm, registerFusedPrelu } from "./fused.ts";
 import { nativeFusedBatchNorm, nativePrelu, registerNativeConvKernels } from "./_native_fused.ts";
 import { installCommand, type NativeVariant, readNativeManifest } from "./native.ts";
@@ -169,32 +175,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   silenceCpuBanner();
   installFusedLayers();
   registerBroadcastGradients(); // no JavaScript-filled tensors of ones in Mean/Sum gradients
-  const tryNative = wanted === "tensorflow" || (wanted === "auto" && !inDenoTest());
-  let native: BackendInfo | null = null;
-  const loadNativeEngine = async (): Promise<void> => {
-    try {
-      native = await initNative(options.nativeVariants);
-    } catch (e) {
-      if (wanted === "tensorflow") {
-        throw new Error(
-          `backend "tensorflow" unavailable: ${(e as Error).message}. The native engine ` +
-            `(@tensorflow/tfjs-node) installs with \`${installCommand("cpu")}\` ` +
-            `(\`${installCommand("gpu")}\` for CUDA; see README, "Native TensorFlow engine")`,
-        );
-      }
-      // Installed but not loading is worth one line; not installed at all is the normal case.
-      if (!(e instanceof NativeUnavailable) || (await nativeInstalled())) {
-        console.error(`backend: native TensorFlow skipped (${(e as Error).message}); trying wasm`);
-      }
-      notes.push(`tensorflow: ${(e as Error).message}`);
-    }
-  };
-  // Under auto, an installed native engine is loaded BEFORE WebGPU is probed: TensorFlow's library
-  // crashes the process (segfault) when it is loaded after a Vulkan driver built on LLVM (Mesa's
-  // lavapipe: seen with TensorFlow 2.21 and Mesa 22.3); loaded first, both work. A real GPU still
-  // wins below; the native engine then stays loaded, unused.
-  if (tryNative && wanted === "auto" && await nativeInstalled()) await loadNativeEngine();
   if (wanted === "auto" || wanted === "webgpu") {
+    // Before the adapter request: see preloadTensorFlow.
+    await preloadTensorFlow(options.nativeVariants);
     // auto: a real GPU only; a fallback (software) adapter when asked for by name.
     const gpu = await initWebGpu({ allowFallback: wanted === "webgpu" }, notes);
     if (gpu === null && wanted === "webgpu") {
@@ -203,7 +186,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       );
     }
     if (gpu !== null) {
-      // BatchNormalization + activation as three WGSL passes forward and two backward.
+      // BatchNormalization + activation as three WGSL passes forward and two backward; the
+      // standalone PReLU gradient in two.
       registerFusedBatchNorm("webgpu", webGpuFusedBatchNorm);
       registerFusedPrelu("webgpu", webGpuPrelu);
       info = {
@@ -218,13 +202,22 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       };
     }
   }
-  if (info === null && tryNative) {
-    if (native === null && !(wanted === "auto" && await nativeInstalled())) {
-      await loadNativeEngine();
-    }
-    if (native !== null) {
-      if (tf.getBackend() !== "tensorflow") await tf.setBackend("tensorflow");
-      info = native;
+  if (info === null && (wanted === "tensorflow" || (wanted === "auto" && !inDenoTest()))) {
+    try {
+      info = await initNative(options.nativeVariants);
+    } catch (e) {
+      if (wanted === "tensorflow") {
+        throw new Error(
+          `backend "tensorflow" unavailable: ${(e as Error).message}. The native engine ` +
+            `(@tensorflow/tfjs-node) installs with \`${installCommand("cpu")}\` ` +
+            `(\`${installCommand("gpu")}\` for CUDA; see README, "Native TensorFlow engine")`,
+        );
+      }
+      // Installed but not loading is worth one line; not installed at all is the normal case.
+      if (!(e instanceof NativeUnavailable) || (await nativeInstalled())) {
+        console.error(`backend: native TensorFlow skipped (${(e as Error).message}); trying wasm`);
+      }
+      notes.push(`tensorflow: ${(e as Error).message}`);
     }
   }
   if (info === null && (wanted === "auto" || wanted === "wasm")) {
@@ -357,13 +350,7 @@ async function nativeInstalled(): Promise<boolean> {
 
 /** Loads the native engine (GPU build first when a GPU is visible) and switches to it. */
 async function initNative(wanted?: NativeVariant[]): Promise<BackendInfo> {
-  let env: string | undefined;
-  try {
-    env = Deno.env.get("MGC_NATIVE_VARIANT");
-  } catch { /* no env permission */ }
-  const variants: NativeVariant[] = wanted ??
-    (env === "cpu" || env === "gpu" ? [env] : visibleGpus().length > 0 ? ["gpu", "cpu"] : ["cpu"]);
-  const loaded = await loadNative(variants, () => {
+  const loaded = await loadNative(nativeVariants(wanted), () => {
     const b = tf.findBackend("tensorflow") as unknown as { binding?: { TF_Version?: string } };
     return b?.binding?.TF_Version;
   });

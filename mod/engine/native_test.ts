@@ -4,9 +4,19 @@
 //
 // All native tests live in this one file: the N-API binding is loaded once per process.
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { initBackend, tf } from "./backend.ts";
 import { readNativeManifest } from "./native.ts";
-import { compositionFusedBatchNorm, type FusedActivation, fusedBatchNorm } from "./fused.ts";
+import {
+  compositionFusedBatchNorm,
+  type FusedActivation,
+  type FusedBackward,
+  fusedBatchNorm,
+  type FusedBatchNormKernels,
+  type FusedForward,
+  fusedKernels,
+  registerFusedBatchNorm,
+} from "./fused.ts";
 import { nativeFusedBatchNorm, nativePrelu } from "./_native_fused.ts";
 import { dropoutLayers } from "./batches.ts";
 import { getWeightArrays, loadModelDir, saveModelDir, setWeightArrays } from "./checkpoint.ts";
@@ -133,16 +143,143 @@ Deno.test({
 });
 
 /**
+ * The choices a training step makes that its gradient is discontinuous in, in call order: which
+ * element of each max-pool window is its maximum (the pool's input and output, as `MaxPoolGrad`
+ * gets them) and which inputs of each fused BatchNormalization → ReLU/PReLU are positive.
+ */
+interface Decisions {
+  pools: { input: Float32Array; output: Float32Array }[];
+  masks: Uint8Array[];
+}
+
+/** Kernel arguments as tfjs passes them to a kernel function. */
+interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo>;
+  attrs: Record<string, unknown>;
+  backend: { readSync(id: unknown): ArrayLike<number> };
+}
+
+/**
+ * Swaps `backend`'s `MaxPoolGrad` kernel and fused BatchNormalization kernels for wrappers:
+ * `record` fills `d` from the forward values; with `pin`, they make the same choices `d` records
+ * instead of their own (the pool routes its gradient by the recorded input and output; the
+ * activation's gradient mask is the recorded one; everything else is the backend's own
+ * arithmetic) and count the elements where that changed the result. Returns the undo.
+ */
+function decisions(
+  backend: string,
+  d: Decisions,
+  pin: boolean,
+): { restore: () => void; changed: { pools: number; masks: number } } {
+  const changed = { pools: 0, masks: 0 };
+  const pool = tf.getKernel("MaxPoolGrad", backend)!;
+  const call = pool.kernelFunc as unknown as (a: KernelArgs) => tf.TensorInfo;
+  let nPool = 0;
+  tf.unregisterKernel("MaxPoolGrad", backend);
+  tf.registerKernel({
+    kernelName: "MaxPoolGrad",
+    backendName: backend,
+    kernelFunc: ((args: KernelArgs) => {
+      const { input, output } = args.inputs as Record<string, tf.TensorInfo>;
+      const read = (t: tf.TensorInfo) => Float32Array.from(args.backend.readSync(t.dataId));
+      if (!pin) {
+        d.pools.push({ input: read(input!), output: read(output!) });
+        return call(args);
+      }
+      const rec = d.pools[nPool++];
+      assert(rec && rec.input.length === input!.shape.reduce((a, b) => a * b, 1), "pool calls");
+      const own = call(args);
+      const pinnedIn = tf.tensor(rec.input, input!.shape);
+      const pinnedOut = tf.tensor(rec.output, output!.shape);
+      const r = call({ ...args, inputs: { ...args.inputs, input: pinnedIn, output: pinnedOut } });
+      const a = read(own), b = read(r);
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) changed.pools++;
+      tf.dispose([own as tf.Tensor, pinnedIn, pinnedOut]);
+      return r;
+    }) as unknown as tf.KernelFunc,
+  });
+  const bn = fusedKernels(backend)!;
+  const index = new Map<unknown, number>();
+  let nMask = 0;
+  const wrapped: FusedBatchNormKernels = {
+    ...bn,
+    trainForward(x, gamma, beta, epsilon, activation, alpha): FusedForward {
+      const r = bn.trainForward(x, gamma, beta, epsilon, activation, alpha);
+      if (activation === "linear") return r;
+      const mask = Uint8Array.from(r.y.dataSync(), (v) => v > 0 ? 1 : 0);
+      if (!pin) d.masks.push(mask);
+      else {
+        const rec = d.masks[nMask];
+        assert(rec && rec.length === mask.length, "fused activation calls");
+        for (let i = 0; i < mask.length; i++) if (mask[i] !== rec[i]) changed.masks++;
+        index.set(x.dataId, nMask++);
+      }
+      return r;
+    },
+    trainBackward(dy, x, gamma, saved, epsilon, activation, alpha): FusedBackward {
+      if (!pin || activation === "linear") {
+        return bn.trainBackward(dy, x, gamma, saved, epsilon, activation, alpha);
+      }
+      // The native kernels keep [3 TensorFlow reserve spaces, z, z > 0] for PReLU and
+      // [3 reserve spaces, relu(z)] for ReLU (see _native_fused.ts); ReluGrad passes dy where
+      // its second input is > 0.
+      const i = index.get(x.dataId);
+      assert(i !== undefined, "a fused backward call without its forward");
+      const rec = d.masks[i]!;
+      const prelu = activation === "prelu";
+      assertEquals(saved.length, prelu ? 5 : 4);
+      const mask = prelu
+        ? tf.tensor(rec, x.shape, "bool")
+        : tf.tensor(Float32Array.from(rec), x.shape);
+      try {
+        return bn.trainBackward(
+          dy,
+          x,
+          gamma,
+          [...saved.slice(0, prelu ? 4 : 3), mask],
+          epsilon,
+          activation,
+          alpha,
+        );
+      } finally {
+        mask.dispose();
+      }
+    },
+  };
+  registerFusedBatchNorm(backend, wrapped);
+  return {
+    changed,
+    restore: () => {
+      registerFusedBatchNorm(backend, bn);
+      tf.unregisterKernel("MaxPoolGrad", backend);
+      tf.registerKernel(pool);
+      if (pin) {
+        assertEquals(nPool, d.pools.length, "pool calls");
+        assertEquals(nMask, d.masks.length, "fused activation calls");
+      }
+    },
+  };
+}
+
+/**
  * Every layer's training-mode output and every trainable weight's gradient, on one batch. With
  * `alphas`, the PReLU slopes are set at random first (as built they are 0: PReLU = ReLU, whose
- * exact zeros tie in the max pools).
+ * exact zeros tie in the max pools). Records the step's discontinuous choices into `d`, or with
+ * `pin` makes the recorded ones (see {@linkcode decisions}).
  */
 async function layerByLayer(
   name: ModelName,
   weights: Float32Array[] | null,
   alphas: boolean,
+  d: Decisions,
+  pin: boolean,
 ): Promise<
-  { outputs: Map<string, Float32Array>; grads: Map<string, Float32Array>; w: Float32Array[] }
+  {
+    outputs: Map<string, Float32Array>;
+    grads: Map<string, Float32Array>;
+    w: Float32Array[];
+    changed: { pools: number; masks: number };
+  }
 > {
   const model = buildModel(name, { seed: 11, inputShape: [32, 32, 1] });
   if (weights) setWeightArrays(model, weights);
@@ -165,11 +302,17 @@ async function layerByLayer(
   const y = tf.oneHot(tf.tensor1d([0, 3, 7, 9], "int32"), 10);
   const outputs = new Map<string, Float32Array>();
   const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
-  const { grads } = tf.variableGrads(() => {
-    const outs = probe.apply(x, { training: true }) as tf.Tensor[];
-    outs.forEach((t, i) => outputs.set(layers[i]!.name, t.dataSync().slice() as Float32Array));
-    return tf.losses.softmaxCrossEntropy(y, outs[outs.length - 1]!) as tf.Scalar;
-  }, vars);
+  const wrap = decisions(tf.getBackend(), d, pin);
+  let grads: tf.NamedTensorMap;
+  try {
+    grads = tf.variableGrads(() => {
+      const outs = probe.apply(x, { training: true }) as tf.Tensor[];
+      outs.forEach((t, i) => outputs.set(layers[i]!.name, t.dataSync().slice() as Float32Array));
+      return tf.losses.softmaxCrossEntropy(y, outs[outs.length - 1]!) as tf.Scalar;
+    }, vars).grads;
+  } finally {
+    wrap.restore();
+  }
   // Variable names get per-instance suffixes: key the gradients by the weights' original names.
   const g = new Map(
     model.trainableWeights.map((lw, i) => [
@@ -179,7 +322,7 @@ async function layerByLayer(
   );
   tf.dispose([x, y, ...Object.values(grads)]);
   model.dispose();
-  return { outputs, grads: g, w };
+  return { outputs, grads: g, w, changed: wrap.changed };
 }
 
 Deno.test({
@@ -187,40 +330,89 @@ Deno.test({
   ignore,
   fn: async () => {
     // Forward: every layer within 1e-4 of wasm (relative to the layer's largest value).
-    // Gradients: each tensor within 1e-2 of its own largest entry, the whole gradient within 5e-3
-    // of its largest entry. Why not tighter: these gradients are not smooth in the input (PReLU
-    // kinks, max-pool argmax and its ties): on wasm alone, perturbing the input by 1e-6 moves the
-    // UNet's bottleneck gradients by 4e-3 relative, and the fused kernels' float32 rounding (1e-7
-    // in isolation, tested above) is such a perturbation; with PReLU slopes at 0 (ties of exact
-    // zeros in the pools) Lean_UNet's gradients differ by 1.7e-3 from wasm's, where the cpu
-    // backend differs from wasm by 7.7e-2. Most tensors agree to 1e-5.
+    // Gradients: each tensor within 1e-4 of its own largest entry (measured: at most 7.2e-6),
+    // once native makes wasm's choices at the gradient's discontinuities: which element of a
+    // max-pool window is the maximum, and the sign of a ReLU/PReLU input (see decisions()).
+    // Unpinned, near-ties decide the comparison. Both engines' forward passes are within ~4e-6
+    // of a float64 forward, and where two values of a pool window, or an activation's input and
+    // 0, are closer than that, which way a gradient entry goes is float32 chance (issue 14,
+    // measured against float64): Lean_UNet with slopes 0 has two pool2 windows whose top values
+    // differ by 4.6e-7 and 1.1e-6 in float64; wasm routes one of them unlike float64, native
+    // both; conv3/kernel's gradient then differs between the engines by 6.3e-3 and, on BOTH,
+    // by 7.7e-2 from the cpu backend's, which routes as float64 does. UNet with random slopes
+    // has a bottleneck input at -8.1e-7 in float64 that wasm computes as +2.1e-6:
+    // bneck_conv1/kernel differs by 4.0e-3. The filter-gradient kernels themselves, given the
+    // same inputs, are within 6e-6 (wasm) and 3e-6 (native) of float64. Pinning moves only
+    // choices the forward passes could disagree on: an argmax or a sign can differ only where
+    // the engines' forward values differ by more than the gap, and those are held to 1e-4.
     for (const name of MODEL_NAMES) {
       for (const alphas of [false, true]) {
+        const d: Decisions = { pools: [], masks: [] };
         await use("wasm");
-        const ref = await layerByLayer(name, null, alphas);
+        const ref = await layerByLayer(name, null, alphas, d, false);
         await use("tensorflow");
-        const ours = await layerByLayer(name, ref.w, alphas);
-        const what = `${name}${alphas ? " (random PReLU slopes)" : ""}`;
+        const ours = await layerByLayer(name, ref.w, alphas, d, true);
+        const what = `${name}${alphas ? " (random PReLU slopes)" : ""}, ` +
+          `native's own choices differed in ${ours.changed.pools} pool gradient entries and ` +
+          `${ours.changed.masks} activation signs`;
         assertEquals([...ours.outputs.keys()], [...ref.outputs.keys()]);
         for (const [layer, want] of ref.outputs) {
           const e = relErr(ours.outputs.get(layer)!, want);
           assert(e < 1e-4, `${what} ${layer}: forward relative error ${e}`);
         }
         assertEquals([...ours.grads.keys()], [...ref.grads.keys()]);
-        let dMax = 0;
-        let gMax = 0;
         for (const [v, want] of ref.grads) {
-          const got = ours.grads.get(v)!;
-          const e = relErr(got, want);
-          assert(e < 1e-2, `${what} ${v}: gradient relative error ${e}`);
-          want.forEach((r, i) => {
-            dMax = Math.max(dMax, Math.abs(got[i]! - r));
-            gMax = Math.max(gMax, Math.abs(r));
-          });
+          const e = relErr(ours.grads.get(v)!, want);
+          assert(e < 1e-4, `${what}: ${v} gradient relative error ${e}`);
         }
-        assert(dMax / gMax < 5e-3, `${what}: whole gradient relative error ${dMax / gMax}`);
       }
     }
+  },
+});
+
+/** Runs `code` in a child Deno (all permissions) from the repository root: exit code and output. */
+async function child(code: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", join(root, "deno.json"), code],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+Deno.test({
+  name:
+    "native: loads after a WebGPU adapter request (Mesa's LLVM in the process), or says why not",
+  ignore,
+  fn: async () => {
+    // Mesa's Vulkan drivers (lavapipe: the software adapter) load libLLVM with the first adapter
+    // request; TensorFlow's C library, loaded after it, crashed the process (SIGSEGV in its
+    // LLVM's static initialisers: issue 14). Children, so that a crash fails one test only.
+    const backend = new URL("./backend.ts", import.meta.url).href;
+    const viaProbe = await child(`import { initBackend, probeWebGpu } from "${backend}";
+const a = await probeWebGpu();
+const i = await initBackend({ backend: "tensorflow", quiet: true });
+console.log(JSON.stringify({ adapter: a?.info.description ?? null, name: i.name }));`);
+    assertEquals(viaProbe.code, 0, viaProbe.stderr);
+    assertEquals(JSON.parse(viaProbe.stdout.split("\n").pop()!).name, "tensorflow");
+    // Past the project's code (navigator.gpu directly), loading fails with the reason instead.
+    const direct = await child(`import { initBackend } from "${backend}";
+await navigator.gpu?.requestAdapter();
+const llvm = /libLLVM/.test(Deno.readTextFileSync("/proc/self/maps"));
+try {
+  const i = await initBackend({ backend: "tensorflow", quiet: true });
+  console.log(JSON.stringify({ llvm, name: i.name }));
+} catch (e) {
+  console.log(JSON.stringify({ llvm, error: (e as Error).message }));
+}`);
+    assertEquals(direct.code, 0, direct.stderr);
+    const r = JSON.parse(direct.stdout.split("\n").pop()!);
+    if (r.llvm) assert(/libLLVM\S* is already loaded/.test(r.error), r.error);
+    else assertEquals(r.name, "tensorflow");
   },
 });
 
