@@ -202,8 +202,9 @@ function summaryRow(r: RunResult, columns: readonly string[]): string[] {
  * `<modelsDir>/<Model>_best_<NAME>[_seed<N>]/`, `log_*.csv`, `predictions_*.csv`,
  * `runs/*.json` with the transfer record).
  *
- * @example
- * ```ts
+ * @example Not run by `deno test --doc`: it trains on a prepared tabla set when one exists and writes into `models/` and `reports/` (a test must
+ * not train on, or overwrite, a user's real results).
+ * ```ts ignore
  * import { trainDataset, TABLA_PIPELINE } from "./dataset_train.ts";
  * import { loadProcessed } from "../prepare/processed.ts";
  * const data = await loadProcessed("data/processed/tabla/random").catch(() => null);
@@ -338,8 +339,9 @@ export function datasetTrainFlags(pipeline: Readonly<DatasetPipeline>): Record<s
  * `--quick`), finds the transfer source, starts the backend, trains, prints the files written on
  * stdout, and ends the process the way the backend needs (exit 130 after Ctrl-C).
  *
- * @example
- * ```ts
+ * @example Not run by `deno test --doc`: it trains on a prepared tabla set when one exists and
+ * writes into `models/` and `reports/` (a test must not train on, or overwrite, a user's results).
+ * ```ts ignore
  * import { parseCli } from "../cli.ts";
  * import { datasetTrainFlags, runDatasetTraining, TABLA_PIPELINE } from "./dataset_train.ts";
  * const flags = { data: { type: "string", help: "processed folder" }, ...datasetTrainFlags(TABLA_PIPELINE) } as const;

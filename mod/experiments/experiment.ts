@@ -122,8 +122,10 @@ export function runName(model: string, tag: string, suffix = ""): string {
  * Trains, checkpoints and scores one model. With `resume`, a run whose result file exists is not
  * trained again, and an interrupted one continues from its checkpoint.
  *
- * @example
- * ```ts
+ * @example Not run by `deno test --doc`: it trains a model on the demo data when `data/processed/demo/random` exists and writes into `models/` and
+ * `reports/` (a test must
+ * not train on, or overwrite, a user's real results).
+ * ```ts ignore
  * import { runExperiment } from "./experiment.ts";
  * import { loadProcessed } from "../prepare/processed.ts";
  * import { GTZAN_TOURNAMENT } from "./recipes.ts";

@@ -64,8 +64,10 @@ export interface TournamentResult {
  * run this time, so a run of a few models replaces only their rows (logged). Stops early
  * (returning `interrupted`) when `signal` aborts; tables are written for what finished.
  *
- * @example
- * ```ts
+ * @example Not run by `deno test --doc`: it trains every model of the tournament on the demo data when it exists and writes into `models/` and
+ * `reports/` (a test must
+ * not train on, or overwrite, a user's real results).
+ * ```ts ignore
  * import { runTournament } from "./tournament.ts";
  * import { loadProcessed } from "../prepare/processed.ts";
  * import { GTZAN_TOURNAMENT } from "./recipes.ts";
