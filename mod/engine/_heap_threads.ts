@@ -23,6 +23,7 @@ export const FNS = [
   "conv_dw",
   "conv_dx",
   "conv_fwd",
+  "wino_fwd",
   "bn_sum",
   "bn_sqdev",
   "bn_apply",

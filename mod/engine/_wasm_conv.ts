@@ -106,7 +106,7 @@ const PACKED_MAX = 32;
  * immutable): inference reuses its constant filters; training, whose filters change every step,
  * only keeps the last few.
  */
-function packed(
+export function packed(
   backend: HeapBackend,
   [dataId, kind]: [object, string],
   floats: number,

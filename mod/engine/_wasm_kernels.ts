@@ -29,6 +29,7 @@ import {
   directConv2D,
   type HeapBackend,
 } from "./_wasm_conv.ts";
+import { WINOGRAD, winogradConv2D } from "./_wasm_winograd.ts";
 import {
   type Conv2DAttrs,
   free,
@@ -474,11 +475,14 @@ function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
         false,
         "channelsLast",
       );
-      const direct = directConv2D(backend as unknown as HeapBackend, x, filter, info, {
+      const fused = {
         ...(inputs.bias ? { bias: inputs.bias } : {}),
         ...(inputs.preluActivationWeights ? { alpha: inputs.preluActivationWeights } : {}),
         activation: attrs.activation ?? "linear",
-      });
+      };
+      const heap = backend as unknown as HeapBackend;
+      const direct = (WINOGRAD.on ? winogradConv2D(heap, x, filter, info, fused) : null) ??
+        directConv2D(heap, x, filter, info, fused);
       if (direct !== null) return direct;
     }
     return run(backend, name, args.inputs as Record<string, TensorInfo>, args.attrs);
