@@ -24,6 +24,7 @@ export const FNS = [
   "conv_dx",
   "conv_fwd",
   "wino_fwd",
+  "wino4_fwd",
   "bn_sum",
   "bn_sqdev",
   "bn_apply",

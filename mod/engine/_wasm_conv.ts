@@ -282,7 +282,7 @@ export const DIRECT_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, 
  * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at any
  * stride (`conv_fwd` over a zero-padded copy of x), plus an optional `bias` [Co] and activation
  * ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does not take this
- * shape (dilations, Ci < 8, Co % 8 ≠ 0) or SIMD is unavailable.
+ * shape (dilations, Co % 8 ≠ 0) or SIMD is unavailable.
  */
 export function directConv2D(
   backend: HeapBackend,
@@ -298,7 +298,7 @@ export function directConv2D(
   const count = (t?: TensorInfo): number => t ? t.shape.reduce((a, b) => a * b, 1) : co;
   if (
     act === undefined || (act === 2 && (!fused.alpha || count(fused.alpha) !== co)) ||
-    count(fused.bias) !== co || info.dilationHeight !== 1 || info.dilationWidth !== 1 || ci < 8 ||
+    count(fused.bias) !== co || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
     co % 8 !== 0
   ) {
     return null;

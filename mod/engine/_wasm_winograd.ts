@@ -28,36 +28,65 @@ type TensorInfo = tf.TensorInfo;
 export const WINOGRAD = { on: true };
 
 /** Bytes of one block's V and M that should stay in cache (a share of L2). */
-const BLOCK_BYTES = 1 << 19;
+const BLOCK_BYTES = Number(Deno.env.get("WB") ?? (1 << 20));
+
+/** G of F(2×2, 3×3) (interpolation points 0, ±1) and of F(4×4, 3×3) (0, ±1, ±2), by tile size. */
+const G: Record<2 | 4, number[][]> = {
+  2: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+  4: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+};
 
 /**
  * U = G g Gᵀ of every (input channel i, output channel o) of `f` [3,3,Ci,Co] into `t`, packed as
- * [16][Co/8][Ci][8] (ξ = 4·row + column of the 4×4 transform). G = [[1,0,0], [½,½,½], [½,−½,½],
- * [0,0,1]].
+ * [n²][Co/8][Ci][8] (ξ = n·row + column of the n×n transform, n = m + 2) for output tiles of
+ * m×m pixels (`m` 2 or 4).
  */
-export function winogradFilter(f: Float32Array, ci: number, co: number, t: Float32Array): void {
-  const g = new Float64Array(9), gg = new Float64Array(12);
+export function winogradFilter(
+  f: Float32Array,
+  ci: number,
+  co: number,
+  t: Float32Array,
+  m: 2 | 4 = 2,
+): void {
+  const gm = G[m], n = m + 2;
+  const g = new Float64Array(9), gg = new Float64Array(3 * n);
   for (let i = 0; i < ci; i++) {
     for (let o = 0; o < co; o++) {
       for (let k = 0; k < 9; k++) g[k] = f[(k * ci + i) * co + o]!;
-      // Gg: 4×3 (rows of the transform, columns of the filter)
-      for (let c = 0; c < 3; c++) {
-        const a = g[c]!, b = g[3 + c]!, d = g[6 + c]!;
-        gg[c] = a;
-        gg[3 + c] = 0.5 * (a + b + d);
-        gg[6 + c] = 0.5 * (a - b + d);
-        gg[9 + c] = d;
+      // Gg: n×3 (rows of the transform, columns of the filter)
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < 3; c++) {
+          gg[3 * r + c] = gm[r]![0]! * g[c]! + gm[r]![1]! * g[3 + c]! + gm[r]![2]! * g[6 + c]!;
+        }
       }
-      for (let r = 0; r < 4; r++) {
-        const a = gg[3 * r]!, b = gg[3 * r + 1]!, d = gg[3 * r + 2]!;
-        const row = [a, 0.5 * (a + b + d), 0.5 * (a - b + d), d];
-        for (let c = 0; c < 4; c++) {
-          const xi = 4 * r + c;
-          t[((xi * (co >> 3) + (o >> 3)) * ci + i) * 8 + (o & 7)] = row[c]!;
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < n; c++) {
+          const u = gg[3 * r]! * gm[c]![0]! + gg[3 * r + 1]! * gm[c]![1]! +
+            gg[3 * r + 2]! * gm[c]![2]!;
+          t[(((r * n + c) * (co >> 3) + (o >> 3)) * ci + i) * 8 + (o & 7)] = u;
         }
       }
     }
   }
+}
+
+/** Fewest tiles per job before jobs split output channels instead. */
+const MIN_TILES = 32;
+
+/**
+ * Output tile size of the Winograd convolution of `b` images of h×w pixels: 4×4 (F(4×4, 3×3): 4×
+ * fewer products than the direct convolution) when they divide into them and give at least a row
+ * of 4 tiles for the register tile, else 2×2 (F(2×2, 3×3): 2.25×).
+ */
+export function winogradTile(b: number, h: number, w: number): 2 | 4 {
+  return h % 4 === 0 && w % 4 === 0 && b * (h / 4) * (w / 4) >= 4 ? 4 : 2;
 }
 
 /**
@@ -88,28 +117,59 @@ export function winogradConv2D(
   }
   const e = heapEngine(backend);
   if (e === null) return null;
-  const tiles = b * (h / 2) * (w / 2);
-  const jobs = split(tiles, parts(e), 1);
-  const perJob = jobs[0]![1] - jobs[0]![0];
-  const nb = Math.max(1, Math.min(perJob, Math.floor(BLOCK_BYTES / (64 * (ci + co)))));
-  const scratchFloats = ci + 4 + (16 * nb + 4) * ci + 16 * nb * co;
-  const scratch = backend.makeOutput([scratchFloats * jobs.length], "float32");
-  const u = packed(backend, [filter.dataId as object, `wino ${filter.shape}`], 16 * ci * co, (t) =>
+  const m = winogradTile(b, h, w);
+  const xis = (m + 2) * (m + 2);
+  const tiles = b * (h / m) * (w / m);
+  // Jobs: ranges of tiles × ranges of output channels. Few tiles (small images at batch 1): split
+  // Co instead, so that each job reads its own part of the transformed filter once (n² times the
+  // filter: re-read by every job that takes all of Co) and the tiles of 4 fill the register tile.
+  const p = parts(e);
+  const byTiles = Math.max(1, Math.min(p, Math.floor(tiles / MIN_TILES)));
+  const coParts = Math.min(co / 8, Math.max(1, Math.floor(p / byTiles)));
+  const tileRanges = split(tiles, byTiles, 4), coRanges = split(co, coParts, 8);
+  const perJob = tileRanges[0]![1] - tileRanges[0]![0];
+  const nb = Math.max(4, Math.min(perJob, Math.floor(BLOCK_BYTES / (16 * xis * (ci + co))) * 4));
+  const jobCount = tileRanges.length * coRanges.length;
+  const scratchFloats = ci + 4 + (xis * nb + 4) * ci + xis * nb * co;
+  const scratch = backend.makeOutput([scratchFloats * jobCount], "float32");
+  const u = packed(
+    backend,
+    [filter.dataId as object, `wino${m} ${filter.shape}`],
+    xis * ci * co,
     // The view of the filter is taken here, after the allocation that may have grown the heap.
-    winogradFilter(backend.typedArrayFromHeap(filter) as Float32Array, ci, co, t));
+    (t) => winogradFilter(backend.typedArrayFromHeap(filter) as Float32Array, ci, co, t, m),
+  );
   const result = backend.makeOutput([b, h, w, co], "float32");
   try {
     const at = [offset(backend, x), offset(backend, u), offset(backend, result)];
     const scr = offset(backend, scratch);
     const bias = fused.bias ? offset(backend, fused.bias) : 0;
     const alpha = act === 2 ? offset(backend, fused.alpha!) : 0;
-    runJobs(
-      e,
-      jobs.map(([t0, t1], j): HeapJob => ({
-        fn: "wino_fwd",
-        args: [...at, scr + j * scratchFloats * 4, h, w, ci, co, t0, t1, nb, bias, alpha, act],
-      })),
-    );
+    const jobs: HeapJob[] = [];
+    for (const [t0, t1] of tileRanges) {
+      for (const [c0, c1] of coRanges) {
+        jobs.push({
+          fn: m === 4 ? "wino4_fwd" : "wino_fwd",
+          args: [
+            ...at,
+            scr + jobs.length * scratchFloats * 4,
+            h,
+            w,
+            ci,
+            co,
+            t0,
+            t1,
+            nb,
+            c0,
+            c1,
+            bias,
+            alpha,
+            act,
+          ],
+        });
+      }
+    }
+    runJobs(e, jobs);
   } catch (err) {
     backend.disposeData(result.dataId);
     throw err;
