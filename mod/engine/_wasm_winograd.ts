@@ -28,7 +28,7 @@ type TensorInfo = tf.TensorInfo;
 export const WINOGRAD = { on: true };
 
 /** Bytes of one block's V and M that should stay in cache (a share of L2). */
-const BLOCK_BYTES = Number(Deno.env.get("WB") ?? (1 << 20));
+const BLOCK_BYTES = 1 << 20;
 
 /** G of F(2×2, 3×3) (interpolation points 0, ±1) and of F(4×4, 3×3) (0, ±1, ±2), by tile size. */
 const G: Record<2 | 4, number[][]> = {

@@ -1,6 +1,6 @@
 import { initBackend, tf } from "./backend.ts";
 import { type HeapBackend } from "./_wasm_conv.ts";
-import { winogradConv2D, winogradFilter } from "./_wasm_winograd.ts";
+import { winogradConv2D, winogradFilter, winogradTile } from "./_wasm_winograd.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -68,6 +68,7 @@ async function convs(
 
 Deno.test("Winograd conv matches cpu for every 3x3 stride-1 convolution of the four models", async () => {
   let seed = 700;
+  const tiles = { 2: 0, 4: 0 };
   const cases: [Shape4, Shape4][] = [];
   for (
     const [ci, co] of [[16, 32], [32, 32], [32, 64], [64, 64], [64, 128], [128, 128], [128, 256], [
@@ -76,7 +77,9 @@ Deno.test("Winograd conv matches cpu for every 3x3 stride-1 convolution of the f
     ]]
   ) {
     const size = ci >= 128 ? 4 : ci >= 32 ? 8 : 12;
-    cases.push([[2, size, size + 2, ci], [3, 3, ci, co]]);
+    cases.push([[2, size, size + 2, ci], [3, 3, ci, co]]); // 2×2 tiles (W = 14, 10, 6)
+    cases.push([[1, 8, 8, ci], [3, 3, ci, co]]); // 4×4 tiles
+    cases.push([[2, 4, 8, ci], [3, 3, ci, co]]); // 4×4 tiles, tiles crossing image borders
   }
   cases.push([[3, 2, 6, 8], [3, 3, 8, 8]]);
   cases.push([[1, 2, 2, 8], [3, 3, 8, 16]]); // one tile: every tap at a border
@@ -85,11 +88,15 @@ Deno.test("Winograd conv matches cpu for every 3x3 stride-1 convolution of the f
     const want = await convs("cpu", xs, fs, "same", seed);
     const got = await convs("wasm", xs, fs, "same", seed++);
     assert(got.winograd, `${xs} * ${fs}: the Winograd kernel should take this shape`);
+    const m = winogradTile(xs[0], xs[1], xs[2]);
+    assertEquals(m, xs[1] % 4 === 0 && xs[2] % 4 === 0 && xs[0] * xs[1] * xs[2] >= 64 ? 4 : 2);
+    tiles[m]++;
     got.out.forEach((o, i) => {
       const e = relErr(o, want.out[i]!);
       assert(e <= TOL, `${xs} * ${fs}, output ${i}: relative error ${e}`);
     });
   }
+  assert(tiles[2] >= 8 && tiles[4] >= 16, `both tile sizes tested: ${JSON.stringify(tiles)}`);
   await tf.setBackend("wasm");
 });
 
@@ -114,21 +121,36 @@ Deno.test("Winograd conv: shapes it does not take are left to the direct kernel 
   await tf.setBackend("wasm");
 });
 
-Deno.test("winogradFilter: U = G g Gt, packed [16][Co/8][Ci][8]", () => {
+Deno.test("winogradFilter: U = G g Gt, packed [n*n][Co/8][Ci][8]", () => {
   // One (ci, co) pair of a [3,3,1,8] filter: g = 1..9 at co = 5, zeros elsewhere.
   const f = new Float32Array(9 * 8);
   for (let k = 0; k < 9; k++) f[k * 8 + 5] = k + 1;
-  const t = new Float32Array(16 * 8).fill(NaN);
-  winogradFilter(f, 1, 8, t);
-  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
-  for (let r = 0; r < 4; r++) {
-    for (let c = 0; c < 4; c++) {
-      let u = 0;
-      for (let a = 0; a < 3; a++) {
-        for (let b = 0; b < 3; b++) u += G[r]![a]! * (a * 3 + b + 1) * G[c]![b]!;
+  const third = 1 / 6, twelfth = 1 / 12, t24 = 1 / 24;
+  const Gs: Record<2 | 4, number[][]> = {
+    2: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+    4: [[0.25, 0, 0], [-third, -third, -third], [-third, third, -third], [t24, twelfth, third], [
+      t24,
+      -twelfth,
+      third,
+    ], [0, 0, 1]],
+  };
+  for (const m of [2, 4] as const) {
+    const n = m + 2, G = Gs[m];
+    const t = new Float32Array(n * n * 8).fill(NaN);
+    winogradFilter(f, 1, 8, t, m);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        let u = 0;
+        for (let a = 0; a < 3; a++) {
+          for (let b = 0; b < 3; b++) u += G[r]![a]! * (a * 3 + b + 1) * G[c]![b]!;
+        }
+        const got = t[(n * r + c) * 8 + 5]!;
+        assert(
+          Math.abs(got - u) <= 1e-6 * Math.max(1, Math.abs(u)),
+          `m=${m} U[${r}][${c}] ${got} ${u}`,
+        );
+        assert(t[(n * r + c) * 8 + 4] === 0, `m=${m} U[${r}][${c}] of another channel`);
       }
-      assertEquals(t[(4 * r + c) * 8 + 5], u, `U[${r}][${c}]`);
-      assertEquals(t[(4 * r + c) * 8 + 4], 0);
     }
   }
 });
