@@ -25,6 +25,7 @@ export const FNS = [
   "conv_fwd",
   "wino_fwd",
   "wino4_fwd",
+  "wino_s2_fwd",
   "bn_sum",
   "bn_sqdev",
   "bn_apply",

@@ -35,18 +35,19 @@ async function convs(
   fShape: Shape4,
   pad: "same" | "valid",
   seed: number,
+  stride = 1,
 ): Promise<{ out: Float32Array[]; winograd: boolean }> {
   await tf.setBackend(backend);
   const rng = new Rng(seed);
   const x = randn(rng, xShape) as tf.Tensor4D, f = randn(rng, fShape) as tf.Tensor4D;
   const bias = randn(rng, [fShape[3]]), alpha = randn(rng, [fShape[3]]);
   const ys = [
-    tf.conv2d(x, f, 1, pad),
-    tf.fused.conv2d({ x, filter: f, strides: 1, pad, bias, activation: "relu" }),
+    tf.conv2d(x, f, stride, pad),
+    tf.fused.conv2d({ x, filter: f, strides: stride, pad, bias, activation: "relu" }),
     tf.fused.conv2d({
       x,
       filter: f,
-      strides: 1,
+      strides: stride,
       pad,
       bias,
       activation: "prelu",
@@ -56,7 +57,7 @@ async function convs(
   let winograd = false;
   if (backend === "wasm") {
     const be = tf.backend() as unknown as HeapBackend;
-    const info = tf.backend_util.computeConv2DInfo(xShape, fShape, 1, 1, pad);
+    const info = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad);
     const d = winogradConv2D(be, x, f, info);
     winograd = d !== null;
     if (d) be.disposeData(d.dataId);
@@ -97,6 +98,34 @@ Deno.test("Winograd conv matches cpu for every 3x3 stride-1 convolution of the f
     });
   }
   assert(tiles[2] >= 8 && tiles[4] >= 16, `both tile sizes tested: ${JSON.stringify(tiles)}`);
+  await tf.setBackend("wasm");
+});
+
+Deno.test("stride-2 Winograd conv matches cpu for the stride-2 3x3 convolutions of ResSE", async () => {
+  let seed = 900;
+  const cases: Shape4[] = [];
+  for (const ci of [32, 64, 128, 8]) {
+    cases.push([2, 8, 12, ci], [1, 4, 4, ci]); // [1, 4, 4]: one output tile, zeros below and right
+    cases.push([1, 16, 8, ci]);
+  }
+  for (const xs of cases) {
+    const fs: Shape4 = [3, 3, xs[3], xs[3] === 8 ? 16 : xs[3] * 2];
+    const want = await convs("cpu", xs, fs, "same", seed, 2);
+    const got = await convs("wasm", xs, fs, "same", seed++, 2);
+    assert(got.winograd, `${xs} * ${fs}: the stride-2 Winograd kernel should take this shape`);
+    got.out.forEach((o, i) => {
+      const e = relErr(o, want.out[i]!);
+      assert(e <= TOL, `${xs} * ${fs} stride 2, output ${i}: relative error ${e}`);
+    });
+  }
+  // Sides that are not multiples of 4, and 'valid' padding: left to the direct kernel.
+  for (const [xs, pad] of [[[1, 6, 8, 8], "same"], [[1, 8, 8, 8], "valid"]] as const) {
+    const fs: Shape4 = [3, 3, 8, 16];
+    const want = await convs("cpu", [...xs], fs, pad, seed, 2);
+    const got = await convs("wasm", [...xs], fs, pad, seed++, 2);
+    assertEquals(got.winograd, false, `${xs} ${pad}`);
+    got.out.forEach((o, i) => assert(relErr(o, want.out[i]!) <= TOL, `${xs} ${pad} output ${i}`));
+  }
   await tf.setBackend("wasm");
 });
 
@@ -165,7 +194,8 @@ Deno.test({
       import { heapThreadsInUse } from "${url("./_wasm_heap.ts")}";
       const info = await initBackend({ backend: "wasm", threads: 2, quiet: true });
       const errors = [];
-      for (const [b, h, w, ci, co] of [[1, 32, 32, 32, 32], [2, 10, 14, 64, 128], [1, 4, 4, 256, 256]]) {
+      for (const [b, h, w, ci, co, s] of [[1, 32, 32, 32, 32, 1], [2, 10, 14, 64, 128, 1],
+        [1, 4, 4, 256, 256, 1], [1, 32, 32, 64, 128, 2]]) {
         const out = [];
         for (const be of ["wasm", "cpu"]) {
           await tf.setBackend(be);
@@ -173,7 +203,7 @@ Deno.test({
           const filter = tf.randomNormal([3, 3, ci, co], 0, 1, "float32", 2);
           const bias = tf.randomNormal([co], 0, 1, "float32", 3);
           const alpha = tf.randomNormal([co], 0, 1, "float32", 4);
-          const y = tf.fused.conv2d({ x, filter, strides: 1, pad: "same", bias,
+          const y = tf.fused.conv2d({ x, filter, strides: s, pad: "same", bias,
             activation: "prelu", preluActivationWeights: alpha });
           out.push(await y.data());
           tf.dispose([x, filter, bias, alpha, y]);
@@ -194,7 +224,7 @@ Deno.test({
     const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
     assertEquals(r.threads, 2);
     assertEquals(r.conv, 2);
-    assertEquals(r.errors.length, 3);
+    assertEquals(r.errors.length, 4);
     for (const e of r.errors) assert(e <= TOL, `relative error ${e}`);
   },
 });
