@@ -44,6 +44,7 @@ import {
 } from "./_wasm_stock.ts";
 import { maxPoolGrad } from "./_wasm_pool.ts";
 import { wasmPreluGrad } from "./_wasm_fused.ts";
+import { heapEngine, type HeapJob, heapOffset, parts, runJobs, split } from "./_wasm_heap.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -282,13 +283,43 @@ function columnSums(
     ? [...outer.map(() => 1), ...inner]
     : [...outer.filter((_, i) => !reduced.includes(i)), ...inner];
   const out = backend.makeOutput(outShape, "float32");
+  const scale = mean ? 1 / rows : 1;
+  const hb = backend as unknown as HeapBackend;
+  const e = cols % 4 === 0 ? heapEngine(hb) : null;
+  if (e !== null) {
+    // The SIMD column sums of the BatchNorm kernels (`bn_sum`, f64 totals per row range).
+    const ranges = split(rows, Math.min(parts(e), Math.ceil(rows / 256)), 1);
+    const totals = backend.makeOutput([2 * ranges.length * cols], "float32");
+    try {
+      const t32 = heap(backend, totals);
+      new Float64Array(t32.buffer, t32.byteOffset, ranges.length * cols).fill(0);
+      const xp = heapOffset(hb, x), tp = heapOffset(hb, totals);
+      runJobs(
+        e,
+        ranges.map(([r0, r1], j): HeapJob => ({
+          fn: "bn_sum",
+          args: [xp + r0 * cols * 4, r1 - r0, cols, tp + j * cols * 8],
+        })),
+      );
+      // Views again: no allocation since, but keep to the rule of fresh views after the jobs.
+      const sums = new Float64Array(t32.buffer, t32.byteOffset, ranges.length * cols);
+      const dst = heap(backend, out);
+      for (let c = 0; c < cols; c++) {
+        let v = 0;
+        for (let j = 0; j < ranges.length; j++) v += sums[j * cols + c]!;
+        dst[c] = v * scale;
+      }
+    } finally {
+      backend.disposeData(totals.dataId);
+    }
+    return out;
+  }
   const src = heap(backend, x), dst = heap(backend, out);
   const acc = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     for (let c = 0; c < cols; c++) acc[c] += src[o + c];
   }
-  const scale = mean ? 1 / rows : 1;
   for (let c = 0; c < cols; c++) dst[c] = acc[c] * scale;
   return out;
 }
