@@ -106,7 +106,7 @@ const PACKED_MAX = 32;
  * immutable): inference reuses its constant filters; training, whose filters change every step,
  * only keeps the last few.
  */
-function packed(
+export function packed(
   backend: HeapBackend,
   [dataId, kind]: [object, string],
   floats: number,
@@ -282,7 +282,7 @@ export const DIRECT_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, 
  * The forward convolution y [B,Ho,Wo,Co] of `x` [B,H,W,Ci] with `filter` [KH,KW,Ci,Co] at any
  * stride (`conv_fwd` over a zero-padded copy of x), plus an optional `bias` [Co] and activation
  * ("relu", or "prelu" with `alpha`, Co slopes), or null when the direct kernel does not take this
- * shape (dilations, Ci < 8, Co % 8 ≠ 0) or SIMD is unavailable.
+ * shape (dilations, Co % 8 ≠ 0) or SIMD is unavailable.
  */
 export function directConv2D(
   backend: HeapBackend,
@@ -298,7 +298,7 @@ export function directConv2D(
   const count = (t?: TensorInfo): number => t ? t.shape.reduce((a, b) => a * b, 1) : co;
   if (
     act === undefined || (act === 2 && (!fused.alpha || count(fused.alpha) !== co)) ||
-    count(fused.bias) !== co || info.dilationHeight !== 1 || info.dilationWidth !== 1 || ci < 8 ||
+    count(fused.bias) !== co || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
     co % 8 !== 0
   ) {
     return null;
@@ -312,7 +312,13 @@ export function directConv2D(
   const wp = Math.max(w + pl, (Math.ceil(wo / 4) * 4 - 1) * sw + kw);
   const taps = kh * kw;
   const jobs = split(b * ho, parts(e), 1);
-  const padded = backend.makeOutput([b * hp * wp * ci + 2 * taps * jobs.length], "float32");
+  // Without padding (1×1 and stride-2 'same' convolutions of even sizes read no pixel outside
+  // x), the kernel reads x itself and `padded` holds only the jobs' tap lists.
+  const direct = pt === 0 && pl === 0 && hp === h && wp === w;
+  const padded = backend.makeOutput(
+    [(direct ? 0 : b * hp * wp * ci) + 2 * taps * jobs.length],
+    "float32",
+  );
   const wt = packed(
     backend,
     [filter.dataId as object, `fwd ${filter.shape}`],
@@ -333,12 +339,10 @@ export function directConv2D(
   );
   const result = backend.makeOutput([b, ho, wo, co], "float32");
   try {
-    const from = backend.typedArrayFromHeap(x) as Float32Array;
-    const to = backend.typedArrayFromHeap(padded) as Float32Array;
-    const row = w * ci;
-    if (pt === 0 && pl === 0 && hp === h && wp === w) {
-      to.set(from);
-    } else {
+    if (!direct) {
+      const from = backend.typedArrayFromHeap(x) as Float32Array;
+      const to = backend.typedArrayFromHeap(padded) as Float32Array;
+      const row = w * ci;
       to.fill(0, 0, b * hp * wp * ci);
       for (let n = 0; n < b; n++) {
         for (let y = 0; y < h; y++) {
@@ -347,7 +351,8 @@ export function directConv2D(
         }
       }
     }
-    const at = offset(backend, padded), tapList = at + b * hp * wp * ci * 4;
+    const at = direct ? offset(backend, x) : offset(backend, padded);
+    const tapList = direct ? offset(backend, padded) : at + b * hp * wp * ci * 4;
     const args = [at, offset(backend, wt), offset(backend, result)];
     const shape = [ho, wo, co, hp, wp, ci, kh, kw, sh, sw];
     const bias = fused.bias ? offset(backend, fused.bias) : 0;

@@ -12,9 +12,9 @@
  * | `Conv2DBackpropFilter` | direct WebAssembly SIMD kernel over NHWC (`_wasm_conv.ts`) when Co is a multiple of 16; else a forward conv of x transposed to [Ci,H,W,B] with dy transposed to [Ho,Wo,B,Co] as the filter, dilation = stride |
  * | `Conv2DBackpropInput` | direct WebAssembly SIMD kernel over NHWC (`_wasm_conv.ts`) when Ci is a multiple of 8; else a forward conv of dy (zero-dilated when strided) with the filter flipped and transposed to [kh,kw,Co,Ci] |
  * | `Tile` | block copies when only leading axes of size 1 are repeated (the BatchNorm gradient) |
- * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones (BatchNorm, PReLU) |
+ * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones, size-1 axes aside (BatchNorm, PReLU, global average pooling of one image) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
- * | `Conv2D`, `FusedConv2D` | stride 1, Ci ≥ 8, Co a multiple of 8, no activation or bias + ReLU/PReLU (the training forward of every conv before a BatchNormalization, and folded inference): the direct kernel of the input gradient with the flipped filter, which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
+ * | `Conv2D`, `FusedConv2D` | Co a multiple of 8, no activation or bias + ReLU/PReLU (the training forward of every conv before a BatchNormalization, and folded inference): 3×3 stride-1 'same' convolutions of even-sized images with Ci a multiple of 8 by Winograd F(4×4, 3×3) or F(2×2, 3×3) (`_wasm_winograd.ts`); others at any stride by the direct kernel (`conv_fwd`), which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
  * | `Identity`, `Cast` to the same dtype | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
@@ -29,6 +29,7 @@ import {
   directConv2D,
   type HeapBackend,
 } from "./_wasm_conv.ts";
+import { WINOGRAD, winogradConv2D } from "./_wasm_winograd.ts";
 import {
   type Conv2DAttrs,
   free,
@@ -44,6 +45,7 @@ import {
 import { maxPoolGrad } from "./_wasm_pool.ts";
 import { wasmPreluGrad } from "./_wasm_fused.ts";
 import { BROADCAST_GRADIENT_MARK, meanGrad } from "./_gradients.ts";
+import { heapEngine, type HeapJob, heapOffset, parts, runJobs, split } from "./_wasm_heap.ts";
 
 // --- convolutions --------------------------------------------------------------------------------
 
@@ -252,12 +254,19 @@ function dilate(backend: WasmBackend, t: TensorInfo, sh: number, sw: number): Te
 
 // --- reductions and broadcasts -------------------------------------------------------------------
 
-/** Reduced axes as a sorted list, or null unless they are exactly 0..k-1 of a rank ≥ 2 tensor. */
+/**
+ * The count k of leading axes to sum over when the reduced axes are 0..k-1 apart from axes of size
+ * 1 (k < rank), else null.
+ */
 function leadingAxes(shape: number[], axis: number | number[]): number | null {
   const axes = tf.util.parseAxisParam(axis, shape).slice().sort((a, b) => a - b);
-  if (axes.length === 0 || axes.length >= shape.length) return null;
-  for (let i = 0; i < axes.length; i++) if (axes[i] !== i) return null;
-  return axes.length;
+  if (axes.length === 0) return null;
+  // Axes of size 1 before the last reduced axis do not change the sums: a global average
+  // pooling of one image (axes 1, 2 of [1, H, W, C]) is column sums of [H·W, C].
+  const k = axes[axes.length - 1]! + 1;
+  if (k >= shape.length) return null;
+  for (let i = 0; i < k; i++) if (!axes.includes(i) && shape[i] !== 1) return null;
+  return k;
 }
 
 /** Column sums of x viewed as [rows, cols], scaled by `scale`. */
@@ -265,20 +274,53 @@ function columnSums(
   backend: WasmBackend,
   x: TensorInfo,
   k: number,
+  reduced: number[],
   keepDims: boolean,
   mean: boolean,
 ): TensorInfo {
   const outer = x.shape.slice(0, k), inner = x.shape.slice(k);
   const rows = size(outer), cols = size(inner);
-  const outShape = keepDims ? [...outer.map(() => 1), ...inner] : inner;
+  const outShape = keepDims
+    ? [...outer.map(() => 1), ...inner]
+    : [...outer.filter((_, i) => !reduced.includes(i)), ...inner];
   const out = backend.makeOutput(outShape, "float32");
+  const scale = mean ? 1 / rows : 1;
+  const hb = backend as unknown as HeapBackend;
+  const e = cols % 4 === 0 ? heapEngine(hb) : null;
+  if (e !== null) {
+    // The SIMD column sums of the BatchNorm kernels (`bn_sum`, f64 totals per row range).
+    const ranges = split(rows, Math.min(parts(e), Math.ceil(rows / 256)), 1);
+    const totals = backend.makeOutput([2 * ranges.length * cols], "float32");
+    try {
+      const t32 = heap(backend, totals);
+      new Float64Array(t32.buffer, t32.byteOffset, ranges.length * cols).fill(0);
+      const xp = heapOffset(hb, x), tp = heapOffset(hb, totals);
+      runJobs(
+        e,
+        ranges.map(([r0, r1], j): HeapJob => ({
+          fn: "bn_sum",
+          args: [xp + r0 * cols * 4, r1 - r0, cols, tp + j * cols * 8],
+        })),
+      );
+      // Views again: no allocation since, but keep to the rule of fresh views after the jobs.
+      const sums = new Float64Array(t32.buffer, t32.byteOffset, ranges.length * cols);
+      const dst = heap(backend, out);
+      for (let c = 0; c < cols; c++) {
+        let v = 0;
+        for (let j = 0; j < ranges.length; j++) v += sums[j * cols + c]!;
+        dst[c] = v * scale;
+      }
+    } finally {
+      backend.disposeData(totals.dataId);
+    }
+    return out;
+  }
   const src = heap(backend, x), dst = heap(backend, out);
   const acc = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     for (let c = 0; c < cols; c++) acc[c] += src[o + c];
   }
-  const scale = mean ? 1 / rows : 1;
   for (let c = 0; c < cols; c++) dst[c] = acc[c] * scale;
   return out;
 }
@@ -290,7 +332,8 @@ function reduceKernel(name: "Sum" | "Mean"): KernelConfig["kernelFunc"] {
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const k = x.dtype === "float32" ? leadingAxes(x.shape, axis) : null;
     if (k === null) return run(backend, name, { x }, attrs);
-    return columnSums(backend, x, k, keepDims, name === "Mean");
+    const reduced = tf.util.parseAxisParam(axis, x.shape);
+    return columnSums(backend, x, k, reduced, keepDims, name === "Mean");
   };
 }
 
@@ -476,11 +519,14 @@ function conv2D(name: "Conv2D" | "FusedConv2D"): KernelConfig["kernelFunc"] {
         false,
         "channelsLast",
       );
-      const direct = directConv2D(backend as unknown as HeapBackend, x, filter, info, {
+      const fused = {
         ...(inputs.bias ? { bias: inputs.bias } : {}),
         ...(inputs.preluActivationWeights ? { alpha: inputs.preluActivationWeights } : {}),
         activation: attrs.activation ?? "linear",
-      });
+      };
+      const heap = backend as unknown as HeapBackend;
+      const direct = (WINOGRAD.on ? winogradConv2D(heap, x, filter, info, fused) : null) ??
+        directConv2D(heap, x, filter, info, fused);
       if (direct !== null) return direct;
     }
     return run(backend, name, args.inputs as Record<string, TensorInfo>, args.attrs);

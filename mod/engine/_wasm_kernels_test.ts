@@ -144,6 +144,14 @@ Deno.test("Sum and Mean over leading axes (and fallback) match cpu", async () =>
       await check(kernel, { x }, { axis: [1, 0], keepDims });
       await check(kernel, { x }, { axis: [1, 2], keepDims }); // stock kernel
       await check(kernel, { x }, { axis: [0, 1, 2, 3], keepDims }); // stock kernel
+      // One image: axes 1, 2 are column sums too (global average pooling); channels a multiple
+      // of 4 take the SIMD kernel.
+      for (const shape of [[1, 6, 7, 8], [1, 30, 40, 16], [1, 3, 4, 5]]) {
+        const y = randn(rng, shape);
+        await check(kernel, { x: y }, { axis: [1, 2], keepDims });
+        await check(kernel, { x: y }, { axis: [0, 1, 2], keepDims });
+        await check(kernel, { x: y }, { axis: [2, 1], keepDims });
+      }
     }
   }
 });

@@ -2,10 +2,10 @@
  * Inference latency of a LayersModel on the current tfjs backend: warm-up runs (kernel
  * compilation, memory pools), then timed runs of `predict` on one fixed random batch, each run
  * awaiting the output's data so that the time covers the real work on asynchronous backends. On
- * the native engine the model is timed with BatchNormalization folded into its convolutions
- * (`fold.ts`; outputs equal to float32 rounding), its inference path there. Not on wasm: tfjs
- * 4.22's wasm `FusedConv2D` with a bias is slower than the bias-free convolution plus the batch
- * norm (Efficient_VGG's three convolutions: 10.5 ms against 2.8 + 5.6 ms, one thread).
+ * the native engine and on wasm the model is timed with BatchNormalization folded into its
+ * convolutions (`fold.ts`; outputs equal to float32 rounding), their inference path: on wasm the
+ * folded `FusedConv2D` (bias and ReLU/PReLU applied as the Winograd or direct kernels write their
+ * output) replaces a convolution plus a batch-norm pass.
  *
  * @module
  */
@@ -28,7 +28,7 @@ export interface LatencyOptions {
   signal?: AbortSignal;
   /**
    * Time the model with BatchNormalization folded into its convolutions (default: on the native
-   * `tensorflow` backend only).
+   * `tensorflow` and the `wasm` backends).
    */
   fold?: boolean;
 }
@@ -96,7 +96,7 @@ export async function measureLatency(
     throw new Error(`measureLatency: ${model.name} has an undefined input dimension`);
   }
   const x = tf.randomNormal([batch, ...(inputShape as number[])], 0, 1, "float32", seed);
-  const timed = (options.fold ?? tf.getBackend() === "tensorflow")
+  const timed = (options.fold ?? ["tensorflow", "wasm"].includes(tf.getBackend()))
     ? await foldBatchNorm(model)
     : model;
   const once = async (): Promise<number> => {
