@@ -127,6 +127,7 @@ export async function probeWebGpu(): Promise<
   // An adapter request may load Mesa's LLVM, after which TensorFlow's cannot load: see
   // preloadTensorFlow.
   await preloadTensorFlow();
+  quietHeadlessVulkan();
   let adapter: AdapterLike | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }) as AdapterLike;
@@ -137,6 +138,24 @@ export async function probeWebGpu(): Promise<
   const limits: Record<string, number> = {};
   for (const k of WEBGPU_LIMIT_NAMES) limits[k] = Number(adapter.limits[k]);
   return { info: adapterInfo(adapter), limits, adapter };
+}
+
+/**
+ * On a headless Linux session (no `XDG_RUNTIME_DIR`), Mesa's Vulkan drivers print "error:
+ * XDG_RUNTIME_DIR is invalid or not set" on every adapter request, harmless but alarming in a
+ * newcomer's first `deno task demo`. Points it at a private folder (mode 0700, as the variable
+ * requires) for this process only; a set variable is left alone, and without permission to read or
+ * set the environment nothing changes.
+ */
+function quietHeadlessVulkan(): void {
+  try {
+    if (Deno.build.os !== "linux" || Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const uid = Deno.uid() ?? "user";
+    const dir = `${Deno.env.get("TMPDIR") || "/tmp"}/mgc-runtime-${uid}`;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.chmodSync(dir, 0o700);
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch { /* no permission, or a folder we cannot make: the message stays */ }
 }
 
 /**
