@@ -98,6 +98,11 @@ function actCode(activation: FusedActivation): { y: string; d: string } {
 
 const ROWS_UNIFORMS = "m : i32, c : i32, rows : i32, threads : i32,";
 
+/** Values of {@linkcode ROWS_UNIFORMS} for M rows of C channels: one invocation per chunk and channel. */
+function rowsUniforms(m: number, c: number): number[] {
+  return [m, c, CHUNK_ROWS, Math.ceil(m / CHUNK_ROWS) * c];
+}
+
 /** Per-(chunk, channel) sums of x (`centred`: of (x − Mean[c])²), [chunks, C]. */
 function partialSums(m: number, c: number, centred: boolean): Program {
   const chunks = Math.ceil(m / CHUNK_ROWS);
@@ -261,7 +266,7 @@ export const webGpuFusedBatchNorm: FusedBatchNormKernels = {
     return tf.tidy(() => {
       const c = x.shape[3];
       const m = x.size / c;
-      const uniforms = [m, c, CHUNK_ROWS, Math.ceil(m / CHUNK_ROWS) * c];
+      const uniforms = rowsUniforms(m, c);
       const mean = tf.div(tf.sum(run(partialSums(m, c, false), [x], uniforms), 0), m);
       const biased = tf.div(tf.sum(run(partialSums(m, c, true), [x, mean], uniforms), 0), m);
       const invStd = tf.rsqrt(tf.add(biased, epsilon));
@@ -283,12 +288,11 @@ export const webGpuFusedBatchNorm: FusedBatchNormKernels = {
       const m = x.size / c;
       const extra = activation === "prelu" ? flatAlpha(alpha, c) : [];
       const sums = tf.sum(
-        run(gradSums(m, c, activation), [dy, x, scale!, shift!, mean!, invStd!, ...extra], [
-          m,
-          c,
-          CHUNK_ROWS,
-          Math.ceil(m / CHUNK_ROWS) * c,
-        ]),
+        run(
+          gradSums(m, c, activation),
+          [dy, x, scale!, shift!, mean!, invStd!, ...extra],
+          rowsUniforms(m, c),
+        ),
         0,
       ); // [3, C]
       const [dbeta, dgamma, dalphaRow] = tf.unstack(sums, 0) as tf.Tensor1D[];
@@ -376,12 +380,7 @@ export const webGpuPrelu: FusedPrelu = (x, alpha) => {
         const m = xs.size / c;
         const flat = tf.reshape(as, [c]);
         const dx = tf.reshape(run(preluDxProgram(xs.size), [dy, xs, flat], [c]), xs.shape);
-        const sums = run(preluAlphaSums(m, c), [dy, xs], [
-          m,
-          c,
-          CHUNK_ROWS,
-          Math.ceil(m / CHUNK_ROWS) * c,
-        ]);
+        const sums = run(preluAlphaSums(m, c), [dy, xs], rowsUniforms(m, c));
         return [dx, tf.reshape(tf.sum(sums, 0), as.shape)];
       },
     };

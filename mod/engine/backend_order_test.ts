@@ -1,7 +1,9 @@
 // `auto` on a machine with the native engine installed and only a software WebGPU adapter (Mesa's
-// lavapipe): TensorFlow's library segfaulted when loaded after the Vulkan driver (LLVM inside), so
-// `auto` loads the native engine before probing WebGPU. Runs in a child process (a crash must not
-// take the test runner down), when both are present; ignored, by name, otherwise.
+// lavapipe): TensorFlow's library segfaulted when loaded after the Vulkan driver (LLVM inside);
+// `preloadTensorFlow` now loads it before any adapter request, and `auto` must end on the native
+// engine with the software adapter still usable by name. (`native_test.ts` covers the explicit
+// `--backend tensorflow` after a probe.) Runs in a child process (a crash must not take the test
+// runner down), when both are present; ignored, by name, otherwise.
 import { join } from "node:path";
 import { readNativeManifest } from "./native.ts";
 import { probeWebGpu } from "./_webgpu.ts";
@@ -10,7 +12,7 @@ import { assertEquals } from "../_assert.ts";
 const installed = (await readNativeManifest("cpu").catch(() => null)) !== null;
 const ffi = (await Deno.permissions.query({ name: "ffi" })).state === "granted";
 const run = (await Deno.permissions.query({ name: "run" })).state === "granted";
-// Probing here loads the Vulkan driver into this (test) process only, which never loads TensorFlow.
+// Whether a software adapter exists here (probing preloads TensorFlow first, as the engine does).
 const adapter = installed && ffi && run ? await probeWebGpu() : null;
 
 Deno.test({
