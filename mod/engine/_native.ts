@@ -163,6 +163,14 @@ function foreignLlvm(lib: string): string | null {
   return m ? m[0] : null;
 }
 
+/**
+ * The TensorFlow C library of the loaded native engine (for `_tf_graph.ts`, which opens its C
+ * API), or null when none is loaded.
+ */
+export function nativeLibraryPath(): string | null {
+  return loaded === null ? null : tensorflowLibrary(loaded.variant, loaded.manifest);
+}
+
 /** Names of visible NVIDIA GPUs (from the driver's /proc entries), empty when none. */
 export function visibleGpus(): string[] {
   const out: string[] = [];
@@ -256,7 +264,20 @@ function requireNative(
     u.isNullOrUndefined = (x: unknown): boolean => x === null || x === undefined;
   }
   const require = createRequire(join(dir, "package.json"));
-  require(manifest.npm.name);
+  // The binding's CommonJS copy of tfjs registers its platform, the cpu backend and every kernel
+  // again in the engine the project's ES module copy made (tfjs keeps one engine per process):
+  // harmless, but ≈ 340 "already registered" warnings on every run. Only those are dropped.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]): void => {
+    const first = typeof args[0] === "string" ? args[0] : "";
+    if (/already (been set|registered)|Reusing existing backend factory/.test(first)) return;
+    warn(...args);
+  };
+  try {
+    require(manifest.npm.name);
+  } finally {
+    console.warn = warn;
+  }
   const tensorflowVersion = tfVersion() ?? manifest.tensorflow.version;
   const gpus = variant === "gpu" ? visibleGpus() : [];
   const device = gpus.length > 0 ? `GPU: ${gpus.join(", ")}` : `CPU: ${cpuName()}`;

@@ -8,6 +8,7 @@
 import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
 import { foldBatchNorm } from "./fold.ts";
+import { NativeGraph, UnsupportedLayer } from "./_tf_graph.ts";
 import { countCorrect, crossEntropyRows } from "./loss.ts";
 import { batchRanges, sampleSize, type SampleSource } from "../prepare/samples.ts";
 
@@ -55,9 +56,9 @@ export async function evaluate(
   src: SampleSource,
   options: EvalOptions = {},
 ): Promise<EvalResult> {
-  const { probs, labels } = await withInferenceModel(
+  const { probs, labels } = await withInference(
     model,
-    (m) => runInference(m, src, options.batchSize ?? 64, true),
+    (forward) => runInference(model, forward, src, options.batchSize ?? 64, true),
   );
   const c = src.numClasses;
   const losses = crossEntropyRows(probs, labels, c, { labelSmoothing: options.labelSmoothing });
@@ -96,33 +97,18 @@ export async function predictProbs(
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
   const batchSize = options.batchSize ?? 64;
-  return await withInferenceModel(model, async (m) => {
-    if ("read" in input) return (await runInference(m, input, batchSize, false)).probs;
-    return await predictArrays(m, input, batchSize);
+  return await withInference(model, async (forward) => {
+    if ("read" in input) return (await runInference(model, forward, input, batchSize, false)).probs;
+    return await predictArrays(model, forward, input, batchSize);
   });
 }
 
-/**
- * Runs `fn` on the model inference should use: on the native engine, a copy with
- * BatchNormalization folded into the convolutions (`fold.ts`; equal outputs to float32
- * rounding, fewer ops), disposed afterwards; elsewhere the model itself (wasm's biased fused
- * convolution is slower than conv + batch norm).
- */
-async function withInferenceModel<T>(
-  model: tf.LayersModel,
-  fn: (m: tf.LayersModel) => Promise<T>,
-): Promise<T> {
-  if (tf.getBackend() !== "tensorflow") return await fn(model);
-  const folded = await foldBatchNorm(model);
-  try {
-    return await fn(folded);
-  } finally {
-    folded.dispose();
-  }
-}
+/** One batch (row-major, of shape `[n, ...sample shape]`) in inference mode → its output rows. */
+type Forward = (x: Float32Array, shape: number[]) => Promise<Float32Array>;
 
 async function predictArrays(
   model: tf.LayersModel,
+  forward: Forward,
   input: { x: Float32Array; sampleShape: number[] },
   batchSize: number,
 ): Promise<Float32Array> {
@@ -134,13 +120,17 @@ async function predictArrays(
   const c = outputClasses(model);
   const probs = new Float32Array(n * c);
   for (const [a, b] of batchRanges(n, batchSize)) {
-    probs.set(await forward(model, input.x.subarray(a * size, b * size), input.sampleShape), a * c);
+    probs.set(
+      await forward(input.x.subarray(a * size, b * size), [b - a, ...input.sampleShape]),
+      a * c,
+    );
   }
   return probs;
 }
 
 async function runInference(
   model: tf.LayersModel,
+  forward: Forward,
   src: SampleSource,
   batchSize: number,
   withLabels: boolean,
@@ -150,22 +140,52 @@ async function runInference(
   const labels = new Int32Array(withLabels ? src.length : 0);
   for (const [a, b] of batchRanges(src.length, batchSize)) {
     const { x, y } = await src.read(Array.from({ length: b - a }, (_, i) => a + i));
-    probs.set(await forward(model, x, src.sampleShape), a * c);
+    probs.set(await forward(x, [b - a, ...src.sampleShape]), a * c);
     if (withLabels) labels.set(y, a);
   }
   return { probs, labels };
 }
 
-/** One batch in inference mode, read back asynchronously (WebGPU has no synchronous read). */
-async function forward(
+/**
+ * Runs `fn` with the forward pass inference should use. On the native engine: the model with
+ * BatchNormalization folded into its convolutions (`fold.ts`; equal outputs to float32 rounding)
+ * compiled into one TensorFlow graph and session (`_tf_graph.ts`: what Keras's `predict` runs,
+ * instead of one TensorFlow call per op), or the folded model through tfjs when a layer has no
+ * graph translation; both freed afterwards. Elsewhere the model itself through tfjs (wasm's
+ * biased fused convolution is slower than conv + batch norm for batches).
+ */
+async function withInference<T>(
+  model: tf.LayersModel,
+  fn: (forward: Forward) => Promise<T>,
+): Promise<T> {
+  if (tf.getBackend() !== "tensorflow") return await fn((x, shape) => tfjsForward(model, x, shape));
+  const folded = await foldBatchNorm(model);
+  let graph: NativeGraph | null = null;
+  try {
+    try {
+      graph = await NativeGraph.build(folded);
+    } catch (e) {
+      if (!(e instanceof UnsupportedLayer)) throw e;
+    }
+    const g = graph;
+    return await fn(
+      g
+        ? (x, shape) => Promise.resolve(g.run(x, shape[0]!).data)
+        : (x, shape) => tfjsForward(folded, x, shape),
+    );
+  } finally {
+    graph?.dispose();
+    folded.dispose();
+  }
+}
+
+/** One batch through tfjs in inference mode, read back asynchronously (WebGPU has no sync read). */
+async function tfjsForward(
   model: tf.LayersModel,
   x: Float32Array,
-  sampleShape: number[],
+  shape: number[],
 ): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const n = x.length / sampleSize(sampleShape);
-    return model.apply(tf.tensor(x, [n, ...sampleShape]), { training: false }) as tf.Tensor;
-  });
+  const out = tf.tidy(() => model.apply(tf.tensor(x, shape), { training: false }) as tf.Tensor);
   try {
     const values = await out.data() as Float32Array;
     throwIfWebGpuError("inference");

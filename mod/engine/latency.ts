@@ -5,7 +5,8 @@
  * the native engine and on wasm the model is timed with BatchNormalization folded into its
  * convolutions (`fold.ts`; outputs equal to float32 rounding), their inference path: on wasm the
  * folded `FusedConv2D` (bias and ReLU/PReLU applied as the Winograd or direct kernels write their
- * output) replaces a convolution plus a batch-norm pass.
+ * output) replaces a convolution plus a batch-norm pass. On the native engine the folded model
+ * runs as one TensorFlow graph and session (`_tf_graph.ts`), as Keras's `predict_on_batch` does.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
 import { Interrupted, interruptExitCode, nextTurn } from "../interrupt.ts";
 import { foldBatchNorm } from "./fold.ts";
+import { NativeGraph, UnsupportedLayer } from "./_tf_graph.ts";
 
 /** Options of {@linkcode measureLatency}. */
 export interface LatencyOptions {
@@ -31,6 +33,12 @@ export interface LatencyOptions {
    * `tensorflow` and the `wasm` backends).
    */
   fold?: boolean;
+  /**
+   * On the native `tensorflow` backend, time the (folded) model compiled into one TensorFlow
+   * graph and session (`_tf_graph.ts`), the engine's inference path, rather than tfjs's one
+   * TensorFlow call per op (default true; falls back to tfjs when a layer has no translation).
+   */
+  graph?: boolean;
 }
 
 /** What {@linkcode measureLatency} returns. Times are per run (one batch), in milliseconds. */
@@ -45,6 +53,8 @@ export interface LatencyResult {
   minMs: number;
   /** tfjs backend that ran it (`wasm`, `cpu`, `tensorflow`, …). */
   backend: string;
+  /** True when the native engine ran it as one TensorFlow graph (`LatencyOptions.graph`). */
+  graph: boolean;
   /** Examples per run. */
   batch: number;
   /** Timed runs. */
@@ -99,6 +109,15 @@ export async function measureLatency(
   const timed = (options.fold ?? ["tensorflow", "wasm"].includes(tf.getBackend()))
     ? await foldBatchNorm(model)
     : model;
+  let graph: NativeGraph | null = null;
+  if ((options.graph ?? true) && tf.getBackend() === "tensorflow") {
+    try {
+      graph = await NativeGraph.build(timed);
+    } catch (e) {
+      if (!(e instanceof UnsupportedLayer)) throw e;
+    }
+  }
+  const xs = graph ? await x.data() as Float32Array : null;
   const once = async (): Promise<number> => {
     if (options.signal) {
       await nextTurn(); // untimed
@@ -107,6 +126,10 @@ export async function measureLatency(
       }
     }
     const t0 = performance.now();
+    if (graph) {
+      graph.run(xs!, batch); // synchronous: the output is read back when it returns
+      return performance.now() - t0;
+    }
     const y = tf.tidy(() => timed.predict(x) as tf.Tensor);
     await y.data();
     const dt = performance.now() - t0;
@@ -120,6 +143,7 @@ export async function measureLatency(
     for (let i = 0; i < runs; i++) times.push(await once());
   } finally {
     x.dispose();
+    graph?.dispose();
     if (timed !== model) timed.dispose();
   }
   times.sort((a, b) => a - b);
@@ -130,6 +154,7 @@ export async function measureLatency(
     meanMs: times.reduce((s, t) => s + t, 0) / times.length,
     minMs: times[0]!,
     backend: tf.getBackend(),
+    graph: graph !== null,
     batch,
     runs,
     throughputPerS: (batch * 1000) / medianMs,

@@ -14,8 +14,8 @@
  * - `train_cpu_ms_per_sample:<model>`: the process's CPU time (all threads) per training sample
  *   over the same steps: steadier than samples/s on a machine other programs load.
  * - `latency_ms:<model>`: median of `latencyRuns` batch-1 inference calls after 10 warm-up calls,
- *   on the model with BatchNormalization folded into its convolutions (`foldBatchNorm`), the
- *   inference path of `predict`.
+ *   on the model with BatchNormalization folded into its convolutions (`measureLatency` with
+ *   `fold`), the inference path of `predict`: on the native engine one TensorFlow graph.
  *
  * @module
  */
@@ -23,7 +23,7 @@ import process from "node:process";
 import { backendInfo, initBackend, tf, throwIfWebGpuError } from "../engine/backend.ts";
 import { buildModel, isModelName, MODEL_NAMES } from "./mod.ts";
 import { modelFlops } from "../engine/flops.ts";
-import { foldBatchNorm } from "../engine/fold.ts";
+import { measureLatency } from "../engine/latency.ts";
 import { Adam } from "../engine/optim.ts";
 import { dropoutLayers, type QueuedStep, queueTrainStep } from "../engine/batches.ts";
 
@@ -130,10 +130,10 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
     emit(`train_samples_per_s:${m.name}`, sps, "samples/s", true);
     emit(`train_gflops:${m.name}`, (3 * flops * sps) / 1e9, "GFLOP/s", true);
     emit(`train_cpu_ms_per_sample:${m.name}`, cpuMsPerSample, "ms/sample", true);
-    // Inference as deployed: BatchNormalization folded into the convolutions.
-    const folded = await foldBatchNorm(model);
-    emit(`latency_ms:${m.name}`, await latencyMs(folded, latencyRuns), "ms");
-    if (folded !== model) folded.dispose();
+    // Inference as deployed: BatchNormalization folded into the convolutions (on the native
+    // engine, run as one TensorFlow graph).
+    const lat = await measureLatency(model, { warmup: 10, runs: latencyRuns, fold: true, seed: 2 });
+    emit(`latency_ms:${m.name}`, lat.medianMs, "ms");
     model.dispose();
   }
   return results;
@@ -199,22 +199,4 @@ async function trainThroughput(
     samplesPerS: (batch * steps) / seconds,
     cpuMsPerSample: (cpu.user + cpu.system) / 1000 / (batch * steps),
   };
-}
-
-/** Median batch-1 inference latency in ms (10 warm-up calls). */
-async function latencyMs(model: tf.LayersModel, runs: number): Promise<number> {
-  const x = tf.randomNormal([1, ...inputShape(model)], 0, 1, "float32", 2);
-  const once = async (): Promise<number> => {
-    const t0 = performance.now();
-    const y = model.predict(x) as tf.Tensor;
-    await y.data();
-    y.dispose();
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < 10; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < Math.max(1, runs); i++) times.push(await once());
-  times.sort((a, b) => a - b);
-  x.dispose();
-  return times[Math.floor(times.length / 2)]!;
 }
