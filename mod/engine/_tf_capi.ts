@@ -12,8 +12,23 @@
 /** `TF_Output` ({ TF_Operation* oper; int index; }), passed by value: 16 bytes on 64-bit. */
 const OUTPUT = { struct: ["pointer", "i32"] } as const;
 
+/** `TF_SessionRun`'s parameters. */
+const SESSION_RUN = [
+  "pointer", // session
+  "pointer", // run options (null)
+  "buffer", // TF_Output inputs[]
+  "buffer", // TF_Tensor* input values[]
+  "i32",
+  "buffer", // TF_Output outputs[]
+  "buffer", // TF_Tensor* output values[] (filled)
+  "i32",
+  "pointer", // target operations (null)
+  "i32",
+  "pointer", // run metadata (null)
+  "pointer", // status
+] as const;
+
 const SYMBOLS = {
-  TF_Version: { parameters: [], result: "pointer" },
   TF_NewStatus: { parameters: [], result: "pointer" },
   TF_DeleteStatus: { parameters: ["pointer"], result: "void" },
   TF_GetCode: { parameters: ["pointer"], result: "i32" },
@@ -43,22 +58,13 @@ const SYMBOLS = {
   TF_NewSession: { parameters: ["pointer", "pointer", "pointer"], result: "pointer" },
   TF_CloseSession: { parameters: ["pointer", "pointer"], result: "void" },
   TF_DeleteSession: { parameters: ["pointer", "pointer"], result: "void" },
-  TF_SessionRun: {
-    parameters: [
-      "pointer", // session
-      "pointer", // run options (null)
-      "buffer", // TF_Output inputs[]
-      "buffer", // TF_Tensor* input values[]
-      "i32",
-      "buffer", // TF_Output outputs[]
-      "buffer", // TF_Tensor* output values[] (filled)
-      "i32",
-      "pointer", // target operations (null)
-      "i32",
-      "pointer", // run metadata (null)
-      "pointer", // status
-    ],
+  TF_SessionRun: { parameters: SESSION_RUN, result: "void" },
+  /** The same function on a worker thread: the event loop runs while TensorFlow computes. */
+  TF_SessionRunAsync: {
+    name: "TF_SessionRun",
+    parameters: SESSION_RUN,
     result: "void",
+    nonblocking: true,
   },
 } as const;
 
@@ -121,11 +127,6 @@ export class TfApi {
     this.#dl = Deno.dlopen(path, SYMBOLS);
     this.#lib = this.#dl.symbols;
     this.#status = this.#lib.TF_NewStatus()!;
-  }
-
-  /** `TF_Version()`. */
-  version(): string {
-    return Deno.UnsafePointerView.getCString(this.#lib.TF_Version()!);
   }
 
   #check(what: string): void {
@@ -253,18 +254,73 @@ export class TfApi {
 
   /**
    * Runs `session`: feeds `feeds` (tensors stay the caller's), fetches `fetches` (new tensors,
-   * the caller's to free).
+   * the caller's to free). Synchronous: the calling thread waits (batch-1 latency, as Keras's
+   * `predict_on_batch`).
    */
   run(
     session: Deno.PointerObject,
     feeds: readonly [TfOutput, Deno.PointerObject][],
     fetches: readonly TfOutput[],
   ): Deno.PointerObject[] {
-    const values = new BigUint64Array(feeds.map(([, t]) => BigInt(Deno.UnsafePointer.value(t))));
-    const out = new BigUint64Array(fetches.length);
-    this.#lib.TF_SessionRun(
-      session,
-      null,
+    const args = runArgs(feeds, fetches);
+    this.#lib.TF_SessionRun(session, null, ...args.call, this.#status);
+    this.#check("session run");
+    return args.results();
+  }
+
+  /**
+   * {@linkcode run} on a worker thread, with its own status: the event loop (progress, Ctrl-C)
+   * keeps turning while TensorFlow computes a large batch.
+   */
+  async runAsync(
+    session: Deno.PointerObject,
+    feeds: readonly [TfOutput, Deno.PointerObject][],
+    fetches: readonly TfOutput[],
+  ): Promise<Deno.PointerObject[]> {
+    const L = this.#lib;
+    const args = runArgs(feeds, fetches);
+    const status = L.TF_NewStatus()!;
+    try {
+      await L.TF_SessionRunAsync(session, null, ...args.call, status);
+      if (L.TF_GetCode(status) !== 0) {
+        const msg = Deno.UnsafePointerView.getCString(L.TF_Message(status)!);
+        throw new Error(`TensorFlow: session run: ${msg}`);
+      }
+      return args.results();
+    } finally {
+      L.TF_DeleteStatus(status);
+    }
+  }
+
+  /** Frees the status object and closes this handle (the library itself stays loaded). */
+  close(): void {
+    this.#lib.TF_DeleteStatus(this.#status);
+    this.#dl.close();
+  }
+}
+
+/** `TF_SessionRun`'s arguments between the session and the status, and the fetched tensors. */
+function runArgs(
+  feeds: readonly [TfOutput, Deno.PointerObject][],
+  fetches: readonly TfOutput[],
+): {
+  call: [
+    Uint8Array<ArrayBuffer>,
+    Uint8Array<ArrayBuffer>,
+    number,
+    Uint8Array<ArrayBuffer>,
+    Uint8Array<ArrayBuffer>,
+    number,
+    null,
+    number,
+    null,
+  ];
+  results: () => Deno.PointerObject[];
+} {
+  const values = new BigUint64Array(feeds.map(([, t]) => BigInt(Deno.UnsafePointer.value(t))));
+  const out = new BigUint64Array(fetches.length);
+  return {
+    call: [
       outputs(feeds.map(([o]) => o)),
       new Uint8Array(values.buffer),
       feeds.length,
@@ -274,17 +330,9 @@ export class TfApi {
       null,
       0,
       null,
-      this.#status,
-    );
-    this.#check("session run");
-    return Array.from(out, (p) => Deno.UnsafePointer.create(p)!);
-  }
-
-  /** Frees the status object and closes this handle (the library itself stays loaded). */
-  close(): void {
-    this.#lib.TF_DeleteStatus(this.#status);
-    this.#dl.close();
-  }
+    ],
+    results: () => Array.from(out, (p) => Deno.UnsafePointer.create(p)!),
+  };
 }
 
 /**

@@ -149,24 +149,45 @@ export class NativeGraph {
     }
   }
 
-  /** Runs the model on `n` samples (row-major, `n × sampleShape`); returns the output rows. */
+  /**
+   * Runs the model on `n` samples (row-major, `n × sampleShape`); returns the output rows.
+   * Synchronous (the batch-1 latency path).
+   */
   run(x: Float32Array, n: number): { data: Float32Array; shape: number[] } {
+    const input = this.#feed(x, n);
+    try {
+      const [out] = this.#api.run(this.#session, [[this.#input, input]], [this.#output]);
+      return this.#fetch(out!);
+    } finally {
+      this.#api.deleteTensor(input);
+    }
+  }
+
+  /** {@linkcode run} on a worker thread: the event loop turns while TensorFlow computes. */
+  async runAsync(x: Float32Array, n: number): Promise<{ data: Float32Array; shape: number[] }> {
+    const input = this.#feed(x, n);
+    try {
+      const [out] = await this.#api.runAsync(this.#session, [[this.#input, input]], [this.#output]);
+      return this.#fetch(out!);
+    } finally {
+      this.#api.deleteTensor(input);
+    }
+  }
+
+  #feed(x: Float32Array, n: number): Deno.PointerObject {
     if (this.#disposed) throw new Error("NativeGraph: used after dispose");
     const size = this.sampleShape.reduce((p, d) => p * d, 1);
     if (x.length !== n * size) {
       throw new RangeError(`NativeGraph: ${x.length} floats for ${n} samples of ${size}`);
     }
-    const a = this.#api;
-    const input = a.tensor(TF_FLOAT, [n, ...this.sampleShape], x);
+    return this.#api.tensor(TF_FLOAT, [n, ...this.sampleShape], x);
+  }
+
+  #fetch(out: Deno.PointerObject): { data: Float32Array; shape: number[] } {
     try {
-      const [out] = a.run(this.#session, [[this.#input, input]], [this.#output]);
-      try {
-        return a.readFloat32(out!);
-      } finally {
-        a.deleteTensor(out!);
-      }
+      return this.#api.readFloat32(out);
     } finally {
-      a.deleteTensor(input);
+      this.#api.deleteTensor(out);
     }
   }
 

@@ -87,6 +87,8 @@ Deno.test({
         for (const [label, m] of [["unfolded", model], ["folded", folded]] as const) {
           const g = (await NativeGraph.build(m))!;
           const { data, shape } = g.run(xs, batch);
+          const again = await g.runAsync(xs, batch); // the worker-thread path: the same numbers
+          assertEquals([again.shape, Array.from(again.data)], [shape, Array.from(data)]);
           assertEquals(shape, [batch, 10], `${name} ${label}`);
           // Folding rounds differently (W·s in float32): measured ≤ 1.3e-5 with these weights.
           const err = relErr(data, want);
@@ -173,6 +175,7 @@ Deno.test({
     const model = buildModel("Lean_UNet", { seed: 1, inputShape: [16, 16, 1] });
     const g = (await NativeGraph.build(model))!;
     assertThrows(() => g.run(new Float32Array(255), 1), RangeError, "255 floats");
+    await assertRejects(() => g.runAsync(new Float32Array(255), 1), RangeError, "255 floats");
     g.dispose();
     assertThrows(() => g.run(new Float32Array(256), 1), Error, "after dispose");
     model.dispose();

@@ -170,7 +170,7 @@ async function withInference<T>(
     const g = graph;
     return await fn(
       g
-        ? (x, shape) => Promise.resolve(g.run(x, shape[0]!).data)
+        ? async (x, shape) => (await g.runAsync(x, shape[0]!)).data
         : (x, shape) => tfjsForward(folded, x, shape),
     );
   } finally {
