@@ -42,7 +42,8 @@ function parseInput(raw: string): [number, number, number] {
 
 function latencyLine(label: string, r: LatencyResult): string {
   return `${label}: median ${r.medianMs.toFixed(2)} ms, p90 ${r.p90Ms.toFixed(2)} ms, ` +
-    `${r.throughputPerS.toFixed(1)} examples/s (batch ${r.batch}, ${r.runs} runs, ${r.backend})`;
+    `${r.throughputPerS.toFixed(1)} examples/s (batch ${r.batch}, ${r.runs} runs, ${r.backend}` +
+    `${r.graph ? " graph" : ""})`;
 }
 
 async function main(): Promise<void> {
