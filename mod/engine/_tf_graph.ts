@@ -200,6 +200,28 @@ export class NativeGraph {
   }
 }
 
+/**
+ * {@linkcode NativeGraph.build}, or null: when the native engine is not the backend, when a layer
+ * has no translation (silently: the model runs through tfjs, as it always could), or when
+ * TensorFlow refuses the graph (a translation bug: one warning line, and tfjs runs it).
+ */
+export async function tryNativeGraph(
+  model: tf.LayersModel,
+  options: NativeGraphOptions = {},
+): Promise<NativeGraph | null> {
+  try {
+    return await NativeGraph.build(model, options);
+  } catch (e) {
+    if (!(e instanceof UnsupportedLayer)) {
+      console.warn(
+        `native graph of ${model.name} refused (${(e as Error).message.split("\n")[0]}); ` +
+          `running it op by op`,
+      );
+    }
+    return null;
+  }
+}
+
 /** Every layer's weights, read out once: values and shapes. */
 async function layerWeights(
   model: tf.LayersModel,

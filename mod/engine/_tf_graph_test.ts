@@ -4,7 +4,7 @@
 import { initBackend, tf } from "./backend.ts";
 import { readNativeManifest } from "./native.ts";
 import { configProto } from "./_tf_capi.ts";
-import { NativeGraph, UnsupportedLayer } from "./_tf_graph.ts";
+import { NativeGraph, tryNativeGraph, UnsupportedLayer } from "./_tf_graph.ts";
 import { foldBatchNorm } from "./fold.ts";
 import { predictProbs } from "./evaluate.ts";
 import { measureLatency } from "./latency.ts";
@@ -165,6 +165,7 @@ Deno.test({
     ) as tf.SymbolicTensor;
     const odd = tf.model({ inputs: inp, outputs: out });
     await assertRejects(() => NativeGraph.build(odd), UnsupportedLayer, "LayerNormalization");
+    assertEquals(await tryNativeGraph(odd), null); // silently: tfjs runs it
     // The model still predicts on the native engine, through tfjs.
     const x = tf.randomNormal([2, 6, 4], 0, 1, "float32", 1);
     const p = await predictProbs(odd, { x: (await x.data()) as Float32Array, sampleShape: [6, 4] });

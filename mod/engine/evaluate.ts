@@ -8,7 +8,7 @@
 import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
 import { foldBatchNorm } from "./fold.ts";
-import { NativeGraph, UnsupportedLayer } from "./_tf_graph.ts";
+import { type NativeGraph, tryNativeGraph } from "./_tf_graph.ts";
 import { countCorrect, crossEntropyRows } from "./loss.ts";
 import { batchRanges, sampleSize, type SampleSource } from "../prepare/samples.ts";
 
@@ -162,11 +162,7 @@ async function withInference<T>(
   const folded = await foldBatchNorm(model);
   let graph: NativeGraph | null = null;
   try {
-    try {
-      graph = await NativeGraph.build(folded);
-    } catch (e) {
-      if (!(e instanceof UnsupportedLayer)) throw e;
-    }
+    graph = await tryNativeGraph(folded);
     const g = graph;
     return await fn(
       g

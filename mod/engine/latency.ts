@@ -14,7 +14,7 @@ import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
 import { Interrupted, interruptExitCode, nextTurn } from "../interrupt.ts";
 import { foldBatchNorm } from "./fold.ts";
-import { NativeGraph, UnsupportedLayer } from "./_tf_graph.ts";
+import { type NativeGraph, tryNativeGraph } from "./_tf_graph.ts";
 
 /** Options of {@linkcode measureLatency}. */
 export interface LatencyOptions {
@@ -111,11 +111,7 @@ export async function measureLatency(
     : model;
   let graph: NativeGraph | null = null;
   if ((options.graph ?? true) && tf.getBackend() === "tensorflow") {
-    try {
-      graph = await NativeGraph.build(timed);
-    } catch (e) {
-      if (!(e instanceof UnsupportedLayer)) throw e;
-    }
+    graph = await tryNativeGraph(timed);
   }
   const xs = graph ? await x.data() as Float32Array : null;
   const once = async (): Promise<number> => {
