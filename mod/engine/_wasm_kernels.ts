@@ -15,6 +15,8 @@
  * | `Sum`, `Mean` | column sums when the reduced axes are the leading ones, size-1 axes aside (BatchNorm, PReLU, global average pooling of one image) |
  * | `MaxPoolGrad` | one pass routing each output gradient to the first maximum of its window, as the cpu backend does |
  * | `Conv2D`, `FusedConv2D` | Co a multiple of 8, no activation or bias + ReLU/PReLU (the training forward of every conv before a BatchNormalization, and folded inference): 3×3 stride-1 'same' convolutions of even-sized images with Ci a multiple of 8 by Winograd F(4×4, 3×3) or F(2×2, 3×3) (`_wasm_winograd.ts`); others at any stride by the direct kernel (`conv_fwd`), which has fused multiply-add where XNNPACK's wasm kernels do not; anything else the stock XNNPACK kernel |
+ * | `_FusedMatMul` of one row (≤ 65536 multiply-adds), `Sigmoid` of ≤ 4096 values | on the calling thread (`_wasm_small.ts`): XNNPACK's thread pool costs more than these tiny operations of batch-1 inference (SE blocks, classifier heads) |
+ * | `Multiply` by one per-channel vector, `Prelu` with per-channel slopes | one SIMD pass (`bn_apply`) in jobs any free thread takes (`_wasm_small.ts`): XNNPACK's pool waits for all its threads, ~1 ms per call on a busy machine |
  * | `Identity`, `Cast` to the same dtype | shares the input's data (a reference count), as the cpu backend does, instead of copying it: tfjs clones every tensor it saves for a gradient |
  *
  * Anything else falls back to the stock kernel. Every kernel is gradient-checked against the cpu
@@ -43,6 +45,12 @@ import {
   type WasmBackend,
 } from "./_wasm_stock.ts";
 import { maxPoolGrad } from "./_wasm_pool.ts";
+import {
+  channelScale,
+  type FusedMatMulAttrs,
+  smallFusedMatMul,
+  smallSigmoid,
+} from "./_wasm_small.ts";
 import { wasmPreluGrad } from "./_wasm_fused.ts";
 import { BROADCAST_GRADIENT_MARK, meanGrad } from "./_gradients.ts";
 import { heapEngine, type HeapJob, heapOffset, parts, runJobs, split } from "./_wasm_heap.ts";
@@ -559,6 +567,46 @@ function cast(
   return run(backend, "Cast", { x }, attrs);
 }
 
+// --- tiny operations ---------------------------------------------------------------------------
+
+/** `_FusedMatMul`: one-row products on the calling thread (`_wasm_small.ts`), else stock. */
+function fusedMatMul(
+  args: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: NamedAttrMap },
+): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  return smallFusedMatMul(
+    backend,
+    inputs as Parameters<typeof smallFusedMatMul>[1],
+    attrs as unknown as FusedMatMulAttrs,
+  ) ?? run(backend, "_FusedMatMul", inputs, attrs);
+}
+
+/** `Sigmoid`: tiny tensors on the calling thread (`_wasm_small.ts`), else stock. */
+function sigmoid(args: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
+  const { inputs: { x }, backend } = args;
+  return smallSigmoid(backend, x) ?? run(backend, "Sigmoid", { x });
+}
+
+/** `Multiply` of a tensor by one per-channel vector (either operand): `channelScale`, else stock. */
+function multiply(
+  args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackend },
+): TensorInfo {
+  const { inputs: { a, b }, backend } = args;
+  const hb = backend as unknown as HeapBackend;
+  const [big, small] = size(a.shape) >= size(b.shape) ? [a, b] : [b, a];
+  return (size(big.shape) > size(small.shape) ? channelScale(hb, big, small, "multiply") : null) ??
+    run(backend, "Multiply", { a, b });
+}
+
+/** `Prelu` with one slope per channel: `channelScale`, else stock. */
+function preluKernel(
+  args: { inputs: { x: TensorInfo; alpha: TensorInfo }; backend: WasmBackend },
+): TensorInfo {
+  const { inputs: { x, alpha }, backend } = args;
+  return channelScale(backend as unknown as HeapBackend, x, alpha, "prelu") ??
+    run(backend, "Prelu", { x, alpha });
+}
+
 // --- registration --------------------------------------------------------------------------------
 
 const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
@@ -572,6 +620,10 @@ const KERNELS: Record<string, KernelConfig["kernelFunc"]> = {
   Cast: cast as unknown as KernelConfig["kernelFunc"],
   Conv2D: conv2D("Conv2D"),
   FusedConv2D: conv2D("FusedConv2D"),
+  _FusedMatMul: fusedMatMul as unknown as KernelConfig["kernelFunc"],
+  Sigmoid: sigmoid as unknown as KernelConfig["kernelFunc"],
+  Multiply: multiply as unknown as KernelConfig["kernelFunc"],
+  Prelu: preluKernel as unknown as KernelConfig["kernelFunc"],
 };
 
 /**
