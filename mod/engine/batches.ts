@@ -1,14 +1,16 @@
 /**
  * One epoch's batches: the seeded sample order ({@linkcode epochOrder}) and one optimizer step over
- * a batch ({@linkcode trainStep}): rows become tensors here, micro-batch by micro-batch, and the
- * gradients of the whole batch are accumulated before one update. Micro-batches bound the memory
- * of one forward/backward pass (the wasm heap is 4 GB).
+ * a batch ({@linkcode trainStep}): rows become tensors here, and the gradients of the whole batch
+ * go into one update. A batch split into micro-batches (which bound the memory of one pass) runs
+ * layer-major (`_layer_major.ts`): BatchNormalization normalises with whole-batch statistics, so
+ * the step equals the whole-batch step up to float32 summation order, whatever the micro-batch.
  *
  * @module
  */
 import { tf } from "./backend.ts";
 import { throwIfWebGpuError } from "./_webgpu.ts";
 import { crossEntropyTensor, type LossOptions } from "./loss.ts";
+import { layerMajorStep } from "./_layer_major.ts";
 import type { Adam } from "./optim.ts";
 import { range, sampleSize } from "../prepare/samples.ts";
 import { Rng } from "../rng.ts";
@@ -37,12 +39,16 @@ export interface StepInput {
   microBatch: number;
   lossOptions: LossOptions;
   dropouts: DropoutLike[];
+  /**
+   * The seed of Dropout layer `layer` (an index into `dropouts`) for the step. `micro` is always 0
+   * now: one mask covers the whole batch, whatever the micro-batch.
+   */
   seedFor: (micro: number, layer: number) => number;
 }
 
 /** The result of one optimizer step, read back from the device. */
 export interface StepResult {
-  /** The batch loss (the micro-batch losses summed). */
+  /** The batch loss. */
   loss: number;
   /** Training-mode class probabilities of the batch, [batch × classes] row-major. */
   probs: Float32Array;
@@ -55,9 +61,12 @@ export interface QueuedStep {
 }
 
 /**
- * Queues one optimizer step over a batch, split into micro-batches of `input.microBatch` whose
- * gradients are summed (each micro-batch loss is divided by the whole batch's size) before one
- * clipped update, and returns without waiting for the device: {@linkcode QueuedStep.read} gives
+ * Queues one optimizer step over a batch and returns without waiting for the device. A batch
+ * larger than `input.microBatch` is computed layer-major in chunks of `input.microBatch` rows
+ * (`_layer_major.ts`): every BatchNormalization uses whole-batch statistics forward and backward
+ * and updates its moving averages once, and Dropout draws one whole-batch mask, so the loss, the
+ * gradients and the one clipped update equal the whole-batch ones up to float32 summation order,
+ * independently of the micro-batch size. {@linkcode QueuedStep.read} gives
  * the batch loss and the training-mode probabilities. On WebGPU the caller can prepare and queue
  * the next batch before reading this one, so that the GPU never idles while JavaScript issues
  * kernels or waits for a read-back (`train` does; on the other backends the kernels have run
@@ -92,50 +101,54 @@ export function queueTrainStep(
 ): QueuedStep {
   const { x, y, sampleShape, microBatch } = input;
   const n = y.length;
-  const size = sampleSize(sampleShape);
-  let sum: tf.Tensor[] | null = null;
-  const losses: tf.Tensor[] = [];
-  const outs: tf.Tensor[] = [];
   let lossT: tf.Tensor, probsT: tf.Tensor;
-  try {
-    for (let start = 0, micro = 0; start < n; start += microBatch, micro++) {
-      const end = Math.min(n, start + microBatch);
-      input.dropouts.forEach((d, i) => (d.seed = input.seedFor(micro, i)));
-      const xs = tf.tensor(x.subarray(start * size, end * size), [end - start, ...sampleShape]);
-      const ys = tf.tensor1d(y.subarray(start, end), "int32");
-      let out: tf.Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
+  if (microBatch < n) {
+    const r = layerMajorStep(model, vars, {
+      x,
+      y,
+      sampleShape,
+      microBatch,
+      lossOptions: input.lossOptions,
+      dropoutSeed: (layer) => {
+        const i = input.dropouts.indexOf(layer as unknown as DropoutLike);
+        return i >= 0 ? input.seedFor(0, i) : undefined;
+      },
+    });
+    try {
+      opt.applyGradients(r.grads);
+    } catch (e) {
+      tf.dispose([r.loss, r.probs]);
+      throw e;
+    } finally {
+      tf.dispose(r.grads);
+    }
+    lossT = r.loss;
+    probsT = r.probs;
+  } else {
+    input.dropouts.forEach((d, i) => (d.seed = input.seedFor(0, i)));
+    const xs = tf.tensor(x.subarray(0, n * sampleSize(sampleShape)), [n, ...sampleShape]);
+    const ys = tf.tensor1d(y, "int32");
+    let out: tf.Tensor | null = null;
+    let value: tf.Scalar | null = null;
+    let grads: tf.NamedTensorMap = {};
+    try {
+      ({ value, grads } = tf.variableGrads(() => {
         const p = model.apply(xs, { training: true }) as tf.Tensor;
         out = tf.keep(p);
-        // The batch loss is the sum over micro-batches: each is divided by the batch size.
         let l = crossEntropyTensor(p, ys, input.lossOptions, n);
-        if (micro === 0) {
-          const reg = model.calculateLosses();
-          if (reg.length > 0) l = tf.add(l, tf.addN(reg));
-        }
+        const reg = model.calculateLosses();
+        if (reg.length > 0) l = tf.add(l, tf.addN(reg));
         return l as tf.Scalar;
-      }, vars);
-      losses.push(value);
-      outs.push(out as unknown as tf.Tensor);
-      tf.dispose([xs, ys]);
-      const ordered = vars.map((v) => grads[v.name]!);
-      if (sum === null) {
-        sum = ordered;
-      } else {
-        const prev: tf.Tensor[] = sum;
-        sum = prev.map((s, i) => tf.add(s, ordered[i]!));
-        tf.dispose([...prev, ...ordered]);
-      }
+      }, vars));
+      opt.applyGradients(vars.map((v) => grads[v.name]!));
+    } catch (e) {
+      tf.dispose([value, out] as (tf.Tensor | null)[] as tf.Tensor[]);
+      throw e;
+    } finally {
+      tf.dispose([xs, ys, ...Object.values(grads)]);
     }
-    opt.applyGradients(sum!);
-    // One read-back per step, after the update is queued.
-    [lossT, probsT] = tf.tidy(() => [
-      losses.length === 1 ? losses[0]!.clone() : tf.addN(losses),
-      outs.length === 1 ? outs[0]!.clone() : tf.concat(outs, 0),
-    ]);
-  } finally {
-    if (sum) tf.dispose(sum);
-    tf.dispose([...losses, ...outs]);
+    lossT = value!;
+    probsT = out as unknown as tf.Tensor;
   }
   let read: Promise<StepResult> | null = null;
   return {

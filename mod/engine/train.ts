@@ -5,20 +5,21 @@
  * validation pass is `evaluate.ts`; Ctrl-C handling is `interrupt.ts`.
  *
  * One step: gather the batch's rows from a {@linkcode SampleSource} (never the whole dataset as a
- * tensor), optionally augment it in place, split it into micro-batches, run each forward with
- * `training: true` (BatchNormalization uses batch statistics and updates its moving averages;
- * Dropout is active), accumulate the gradients of the batch loss, clip, and apply one Adam/AdamW
- * update.
+ * tensor), optionally augment it in place, run it forward with `training: true` (BatchNormalization
+ * uses batch statistics and updates its moving averages; Dropout is active), take the gradients of
+ * the batch loss, clip, and apply one Adam/AdamW update.
  *
  * Reproducibility: every random choice is a function of (seed, epoch, step): the epoch's shuffle
  * ({@linkcode epochOrder}), the augmentation stream, and the Dropout masks (each Dropout layer's
- * `seed` is set before every micro-batch, since tfjs reuses one mask when the seed is fixed and
- * uses `Math.random` when it is not). So a run resumed from a checkpoint, even one saved in the
+ * `seed` is set for every step, since tfjs reuses one mask when the seed is fixed and uses
+ * `Math.random` when it is not). So a run resumed from a checkpoint, even one saved in the
  * middle of an epoch, ends with the same weights as an uninterrupted run.
  *
- * Micro-batches bound the memory of one forward/backward pass (the wasm heap is 4 GB). The
- * gradient is exactly the batch gradient, except through BatchNormalization, which normalises
- * each micro-batch with its own statistics and updates its moving averages once per micro-batch.
+ * Micro-batches bound the memory of one forward/backward pass (the wasm heap is 4 GB). A batch
+ * split into micro-batches runs layer-major (`_layer_major.ts`): every BatchNormalization uses
+ * whole-batch statistics forward and backward and updates its moving averages once per batch, and
+ * Dropout draws one whole-batch mask, so the step equals the whole-batch step up to float32
+ * summation order whatever the micro-batch size.
  *
  * @module
  */
@@ -85,8 +86,9 @@ export interface TrainConfig {
   /**
    * Largest number of samples in one forward/backward pass (default: the whole batch; on WebGPU
    * the whole batch when its largest tensor fits the adapter's `maxStorageBufferBindingSize`,
-   * else the fewest equal micro-batches that fit). Gradients of the micro-batches are summed, so
-   * the update is the batch update except that BatchNormalization sees micro-batch statistics.
+   * else the fewest equal micro-batches that fit). A split batch runs layer-major, so the update
+   * is the whole-batch update (BatchNormalization statistics over the whole batch) up to float32
+   * summation order.
    * On WebGPU a micro-batch whose tensors cannot fit the adapter's limits is refused with a
    * `WebGpuDeviceError` (it would compute zeros).
    */
@@ -497,7 +499,8 @@ function resolveMicroBatch(
   if (mb < batchSize && requested === undefined && verbose) {
     log(
       `webgpu: batch ${batchSize} does not fit the adapter's ${limit / 2 ** 20} MiB binding ` +
-        `limit; micro-batches of ${mb} (BatchNormalization uses micro-batch statistics)`,
+        `limit; micro-batches of ${mb}, layer by layer (BatchNormalization statistics over the ` +
+        `whole batch)`,
     );
   }
   return mb;
