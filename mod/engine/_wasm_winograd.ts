@@ -22,14 +22,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { DIRECT_ACTIVATIONS, type HeapBackend, packed } from "./_wasm_conv.ts";
-import {
-  heapEngine,
-  type HeapJob,
-  heapOffset as offset,
-  parts,
-  runJobs,
-  split,
-} from "./_wasm_heap.ts";
+import { heapEngine, type HeapJob, heapOffset as offset, runJobs, split } from "./_wasm_heap.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -103,6 +96,54 @@ export function winogradFilter(
 const MIN_TILES = 32;
 
 /**
+ * Most multiply-adds (tiles · n² · Ci · Co) of a convolution split into one job per thread: a
+ * few milliseconds of one thread (every convolution of batch-1 inference here; the smallest of a
+ * training batch of 48 has ~7× more).
+ */
+export const ONE_JOB_PER_THREAD_MACS = 1 << 27;
+
+/** How {@linkcode winogradConv2D} splits a convolution into jobs. */
+export interface WinogradPlan {
+  /** Ranges of tiles (multiples of 4 apart from the last's end). */
+  tiles: [number, number][];
+  /** Ranges of output channels (multiples of 8). */
+  co: [number, number][];
+  /** Tiles per block (whose V and M stay in cache). */
+  nb: number;
+}
+
+/**
+ * The jobs of a Winograd convolution of `tiles` output tiles with n² = `xis` products per tile
+ * and channel pair, on `threads` threads (the caller's included): ranges of tiles × ranges of
+ * output channels, each job one (tile range, channel range) pair.
+ *
+ * Small convolutions (≤ {@linkcode ONE_JOB_PER_THREAD_MACS} multiply-adds: batch-1 inference)
+ * take one job per thread: every job transforms all input channels of its tiles and streams the
+ * transformed filter of its output channels from memory, so more jobs repeat that work (measured
+ * in the folded ResSE_AudioCNN on 2 threads: 16.2 → 13.3 ms per inference; each convolution
+ * 10–45 % faster). Larger ones take four per thread, so that a thread the system schedules late
+ * leaves its share to the others. Few tiles (small images at batch 1): jobs split Co instead, so
+ * that each reads its own part of the transformed filter (n² times the filter) and the tiles of 4
+ * fill the register tile.
+ */
+export function winogradPlan(
+  tiles: number,
+  xis: number,
+  ci: number,
+  co: number,
+  threads: number,
+): WinogradPlan {
+  const perThread = tiles * xis * ci * co <= ONE_JOB_PER_THREAD_MACS ? 1 : 4;
+  const p = threads > 1 ? perThread * threads : 1;
+  const byTiles = Math.max(1, Math.min(p, Math.floor(tiles / MIN_TILES)));
+  const coParts = Math.min(co / 8, Math.max(1, Math.floor(p / byTiles)));
+  const tileRanges = split(tiles, byTiles, 4), coRanges = split(co, coParts, 8);
+  const perJob = tileRanges[0]![1] - tileRanges[0]![0];
+  const nb = Math.max(4, Math.min(perJob, Math.floor(BLOCK_BYTES / (16 * xis * (ci + co))) * 4));
+  return { tiles: tileRanges, co: coRanges, nb };
+}
+
+/**
  * Output tile size of the Winograd convolution of `b` images of h×w pixels: 4×4 (F(4×4, 3×3): 4×
  * fewer products than the direct convolution) when they divide into them and give at least a row
  * of 4 tiles for the register tile, else 2×2 (F(2×2, 3×3): 2.25×).
@@ -146,15 +187,8 @@ export function winogradConv2D(
   const { fn, n, m } = VARIANTS[kind];
   const xis = n * n, ho = info.outHeight, wo = info.outWidth;
   const tiles = b * (ho / m) * (wo / m);
-  // Jobs: ranges of tiles × ranges of output channels. Few tiles (small images at batch 1): split
-  // Co instead, so that each job reads its own part of the transformed filter once (n² times the
-  // filter: re-read by every job that takes all of Co) and the tiles of 4 fill the register tile.
-  const p = parts(e);
-  const byTiles = Math.max(1, Math.min(p, Math.floor(tiles / MIN_TILES)));
-  const coParts = Math.min(co / 8, Math.max(1, Math.floor(p / byTiles)));
-  const tileRanges = split(tiles, byTiles, 4), coRanges = split(co, coParts, 8);
-  const perJob = tileRanges[0]![1] - tileRanges[0]![0];
-  const nb = Math.max(4, Math.min(perJob, Math.floor(BLOCK_BYTES / (16 * xis * (ci + co))) * 4));
+  const threads = e.threads === null ? 1 : e.threads.size + 1;
+  const { tiles: tileRanges, co: coRanges, nb } = winogradPlan(tiles, xis, ci, co, threads);
   const jobCount = tileRanges.length * coRanges.length;
   const scratchFloats = ci + 4 + (xis * nb + 4) * ci + xis * nb * co;
   const scratch = backend.makeOutput([scratchFloats * jobCount], "float32");

@@ -1,6 +1,12 @@
 import { initBackend, tf } from "./backend.ts";
 import { type HeapBackend } from "./_wasm_conv.ts";
-import { winogradConv2D, winogradFilter, winogradTile } from "./_wasm_winograd.ts";
+import {
+  ONE_JOB_PER_THREAD_MACS,
+  winogradConv2D,
+  winogradFilter,
+  winogradPlan,
+  winogradTile,
+} from "./_wasm_winograd.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -194,8 +200,12 @@ Deno.test({
       import { heapThreadsInUse } from "${url("./_wasm_heap.ts")}";
       const info = await initBackend({ backend: "wasm", threads: 2, quiet: true });
       const errors = [];
+      // Small shapes, then the batch-1 convolutions of ResSE_AudioCNN and UNet_Audio_Classifier
+      // (one job per thread: Co split in two at 16×16, tiles split in two above).
       for (const [b, h, w, ci, co, s] of [[1, 32, 32, 32, 32, 1], [2, 10, 14, 64, 128, 1],
-        [1, 4, 4, 256, 256, 1], [1, 32, 32, 64, 128, 2]]) {
+        [1, 4, 4, 256, 256, 1], [1, 32, 32, 64, 128, 2], [1, 16, 16, 256, 256, 1],
+        [1, 16, 16, 128, 256, 1], [1, 32, 32, 128, 128, 1], [1, 64, 64, 64, 64, 1],
+        [1, 128, 128, 32, 32, 1], [1, 32, 32, 128, 256, 2], [1, 128, 128, 32, 64, 2]]) {
         const out = [];
         for (const be of ["wasm", "cpu"]) {
           await tf.setBackend(be);
@@ -224,7 +234,49 @@ Deno.test({
     const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
     assertEquals(r.threads, 2);
     assertEquals(r.conv, 2);
-    assertEquals(r.errors.length, 4);
+    assertEquals(r.errors.length, 11);
     for (const e of r.errors) assert(e <= TOL, `relative error ${e}`);
   },
+});
+
+Deno.test("winogradPlan: one job per thread at batch 1, four per thread for training batches", () => {
+  // [tiles, n², Ci, Co] of Winograd convolutions of the models: batch-1 inference, then the
+  // smallest and largest of a training batch of 48.
+  const batch1: [number, number, number, number][] = [
+    [16, 36, 256, 256], // F(4×4) at 16×16
+    [64, 25, 128, 256], // stride 2, 32×32 → 16×16
+    [64, 36, 128, 128],
+    [256, 36, 64, 64],
+    [1024, 36, 32, 32],
+    [1024, 25, 32, 64], // stride 2, 128×128 → 64×64
+  ];
+  const training: [number, number, number, number][] = [[768, 36, 128, 256], [49152, 36, 32, 32]];
+  for (const [shapes, perThread] of [[batch1, 1], [training, 4]] as const) {
+    for (const [tiles, xis, ci, co] of shapes) {
+      assertEquals(tiles * xis * ci * co <= ONE_JOB_PER_THREAD_MACS, perThread === 1);
+      for (const threads of [1, 2, 3]) {
+        const plan = winogradPlan(tiles, xis, ci, co, threads);
+        const jobs = plan.tiles.length * plan.co.length;
+        const want = threads === 1 ? 1 : perThread * threads;
+        const what = `${tiles} tiles ${ci}→${co}, ${threads} threads`;
+        // As many jobs as wanted (fewer only when tiles and channels run short, never on two).
+        assert(jobs <= want && (threads !== 2 || jobs === want), `${what}: ${jobs} jobs`);
+        // The ranges cover tiles and channels once, aligned to the register tile.
+        for (const [ranges, n, align] of [[plan.tiles, tiles, 4], [plan.co, co, 8]] as const) {
+          assertEquals(ranges[0]![0], 0, what);
+          assertEquals(ranges[ranges.length - 1]![1], n, what);
+          ranges.forEach(([a, b], i) => {
+            assert(a < b && a % align === 0, `${what}: range ${a}..${b}`);
+            if (i > 0) assertEquals(a, ranges[i - 1]![1], what);
+          });
+        }
+        assert(plan.nb >= 4 && plan.nb % 4 === 0, `${what}: nb ${plan.nb}`);
+      }
+    }
+  }
+  // Batch 1 on two threads: the 16 tiles of a 16×16 image split by output channels, the larger
+  // images by tiles.
+  assertEquals(winogradPlan(16, 36, 256, 256, 2).co, [[0, 128], [128, 256]]);
+  assertEquals(winogradPlan(16, 36, 256, 256, 2).tiles, [[0, 16]]);
+  assertEquals(winogradPlan(256, 36, 64, 64, 2).tiles, [[0, 128], [128, 256]]);
 });
