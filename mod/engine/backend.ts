@@ -75,20 +75,6 @@ export const BACKEND_NAMES: readonly BackendName[] = [
   "cpu",
 ];
 
-/**
- * Whole batches fit the backend's memory: true for the native engine (no heap cap), false for
- * wasm (4 GB heap: micro-batches) and cpu. Training tasks use whole batches where this is true.
- *
- * @example
- * ```ts
- * import { wholeBatches } from "./backend.ts";
- * wholeBatches({ name: "wasm" }); // false
- * ```
- */
-export function wholeBatches(info: Pick<BackendInfo, "name">): boolean {
-  return info.name === "tensorflow";
-}
-
 /** What {@linkcode initBackend} set up. */
 export interface BackendInfo {
   /** `tf.getBackend()`: "tensorflow", "wasm" or "cpu". */

@@ -4,7 +4,6 @@ import {
   probeWebGpu,
   tf,
   wasmBinaryDir,
-  wholeBatches,
 } from "./backend.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { dirname, join } from "node:path";
@@ -70,12 +69,6 @@ Deno.test("initBackend: 'tensorflow' fails clearly when tfjs-node is not install
     else Deno.env.set("MGC_NATIVE_DIR", before);
     await Deno.remove(empty, { recursive: true });
   }
-});
-
-Deno.test("wholeBatches: only the native engine trains whole batches by default", () => {
-  assertEquals(wholeBatches({ name: "tensorflow" }), true);
-  assertEquals(wholeBatches({ name: "wasm" }), false);
-  assertEquals(wholeBatches({ name: "cpu" }), false);
 });
 
 Deno.test("wasmBinaryDir points at the installed package's binaries", () => {

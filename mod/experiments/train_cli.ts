@@ -9,7 +9,6 @@
 import {
   BACKEND_NAMES,
   type BackendInfo,
-  backendInfo,
   type BackendName,
   initBackend,
   shutdownBackend,
@@ -45,8 +44,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     type: "string",
     default: "auto",
     help: "largest forward/backward micro-batch (gradients accumulate to the full batch); " +
-      "auto: the whole batch (wasm, native; on WebGPU when it fits the adapter's limits), " +
-      "16 on the cpu backend",
+      "auto: the whole batch (on WebGPU when it fits the adapter's limits); a smaller one " +
+      "runs layer by layer with whole-batch BatchNormalization statistics",
   },
   "latency-runs": { type: "string", default: "100", help: "timed batch-1 runs (0: skip latency)" },
   resume: { type: "boolean", help: "continue interrupted runs; reuse finished ones" },
@@ -71,9 +70,6 @@ export interface TrainFlags {
   resume: boolean;
   quick: boolean;
 }
-
-/** Micro-batch of the wasm and cpu backends when `--micro-batch` is not given (the 4 GB heap). */
-export const DEFAULT_MICRO_BATCH = 16;
 
 /**
  * Reads {@linkcode TRAIN_FLAGS} from parsed values; bad values throw {@linkcode UsageError}.
@@ -152,9 +148,8 @@ export interface FlagRunOptions {
 
 /**
  * The shared run options from the flags: `--epochs` (else `quickEpochs` with `--quick`, else the
- * recipe's), `--patience`, micro-batch (without `--micro-batch` or with `auto`:
- * {@linkcode DEFAULT_MICRO_BATCH} on cpu, otherwise whole batches, bounded on WebGPU by
- * the adapter's limits; read from the initialised backend),
+ * recipe's), `--patience`, micro-batch (without `--micro-batch` or with `auto`: whole batches,
+ * bounded on WebGPU by the adapter's limits),
  * resume, the Ctrl-C signal, and latency runs (at most 20 with `--quick`).
  *
  * @example
@@ -187,14 +182,13 @@ export function runOptionsFromFlags(
 }
 
 /**
- * `--micro-batch auto`: 16 on the cpu backend (its convolution gradients are slow loops), otherwise
- * left to the trainer: the whole batch (with fused BatchNormalization a batch of 48 fits the 4 GB
- * wasm heap for every model; on WebGPU bounded by the adapter's limits).
+ * `--micro-batch auto` leaves it to the trainer: the whole batch (with fused BatchNormalization a
+ * batch of 48 fits the 4 GB wasm heap for every model; the cpu backend has no such cap; on WebGPU
+ * bounded by the adapter's limits). An explicit smaller micro-batch runs layer-major
+ * (`_layer_major.ts`), slower, with the same result.
  */
 function autoMicroBatch(explicit: number | undefined): { microBatch?: number } {
-  if (explicit !== undefined) return { microBatch: explicit };
-  const name = backendInfo()?.name;
-  return name === "cpu" ? { microBatch: DEFAULT_MICRO_BATCH } : {};
+  return explicit !== undefined ? { microBatch: explicit } : {};
 }
 
 /**

@@ -6,8 +6,8 @@
  *
  * - `train_samples_per_s:<model>`: samples per second of the trainer's own step (`queueTrainStep`:
  *   forward, Keras cross-entropy, gradients, the project's Keras-exact Adam) on random data at
- *   `batch` (48, the original's), after one warm-up step. Whole batches except on the cpu backend
- *   (micro-batches of 16 with accumulated gradients), as training runs; on WebGPU each step is
+ *   `batch` (48, the original's), after one warm-up step. Whole batches, as training runs; on
+ *   WebGPU each step is
  *   queued before the previous one is read back, as `train` does.
  * - `train_gflops:<model>`: 3 × forward FLOPs per sample × samples/s (the usual convention that a
  *   training step costs three forward passes), FLOPs from {@linkcode modelFlops}.
@@ -68,7 +68,7 @@ export interface BenchEngineOptions {
   custom?: BenchModel[];
   /** Training batch size (default 48, the original's). */
   batch?: number;
-  /** Micro-batch (default: the whole batch; 16 on the cpu backend). */
+  /** Micro-batch (default: the whole batch; smaller ones run layer-major, `_layer_major.ts`). */
   microBatch?: number;
   /** Timed training steps per model (default 3). */
   steps?: number;
@@ -96,7 +96,7 @@ export async function benchEngine(options: BenchEngineOptions = {}): Promise<Eng
   const batch = options.batch ?? 48;
   const micro = Math.min(
     batch,
-    options.microBatch ?? (info.name === "cpu" ? 16 : batch),
+    options.microBatch ?? batch,
   );
   const steps = options.steps ?? 3;
   const latencyRuns = options.latencyRuns ?? 100;
