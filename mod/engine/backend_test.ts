@@ -1,10 +1,4 @@
-import {
-  backendInfo,
-  initBackend,
-  probeWebGpu,
-  tf,
-  wasmBinaryDir,
-} from "./backend.ts";
+import { backendInfo, initBackend, probeWebGpu, tf, wasmBinaryDir } from "./backend.ts";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
