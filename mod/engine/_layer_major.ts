@@ -57,7 +57,8 @@ export interface LayerMajorInput {
   dropoutSeed: (layer: tf.layers.Layer) => number | undefined;
   /**
    * Keep stored activations and gradients as JavaScript arrays between layers instead of
-   * tensors (default: true on wasm and tensorflow, whose `dataSync` is cheap; false elsewhere).
+   * tensors (default: true on wasm, whose heap is capped at 4 GB and whose `dataSync` is a copy;
+   * false elsewhere: the native engine has no heap cap, and no synchronous read is needed).
    */
   offload?: boolean;
 }
@@ -270,7 +271,7 @@ export function layerMajorStep(
   }
   const mb = Math.max(1, Math.min(input.microBatch, n));
   const backend = tf.getBackend();
-  const offload = input.offload ?? (backend === "wasm" || backend === "tensorflow");
+  const offload = input.offload ?? backend === "wasm";
   const chunks: [number, number][] = [];
   for (let s = 0; s < n; s += mb) chunks.push([s, Math.min(n, s + mb)]);
   const varIndex = new Map<number, number>(vars.map((v, i) => [v.id, i]));
