@@ -116,6 +116,10 @@ export class NativeGraph {
   ): Promise<NativeGraph | null> {
     const a = tfApi();
     if (a === null) return null;
+    // A Sequential model's topology has no inbound nodes: translate its functional view.
+    if (model instanceof tf.Sequential) {
+      model = tf.model({ inputs: model.inputs, outputs: model.outputs });
+    }
     if (model.inputs.length !== 1 || model.outputs.length !== 1) {
       throw new UnsupportedLayer(`${model.name}: only models with one input and one output`);
     }

@@ -154,7 +154,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "native graph: unknown layers and bad input are refused; predictProbs falls back to tfjs",
+  name:
+    "native graph: unknown layers and bad input are refused, tfjs runs them; Sequential models translate",
   ignore,
   fn: async () => {
     await initBackend({ backend: "tensorflow", quiet: true });
@@ -172,6 +173,23 @@ Deno.test({
     assert(relErr(p, await tfjsPredict(odd, x)) < 1e-6);
     x.dispose();
     odd.dispose();
+
+    // A Sequential model is translated through its functional view.
+    const seq = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: "relu" }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 4, activation: "softmax" }),
+      ],
+    });
+    const xq = tf.randomNormal([2, 6, 6, 2], 0, 1, "float32", 4);
+    const gq = (await NativeGraph.build(seq))!;
+    assert(
+      relErr(gq.run((await xq.data()) as Float32Array, 2).data, await tfjsPredict(seq, xq)) < 1e-5,
+    );
+    gq.dispose();
+    xq.dispose();
+    seq.dispose();
 
     const model = buildModel("Lean_UNet", { seed: 1, inputShape: [16, 16, 1] });
     const g = (await NativeGraph.build(model))!;
