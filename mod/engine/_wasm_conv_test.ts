@@ -7,6 +7,7 @@ import {
 } from "./_wasm_conv.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { evalJson } from "./_eval_testutil.ts";
 
 // The direct WebAssembly convolution gradients against the cpu backend, for every (input
 // channels, output channels, kernel, stride) of the four models ('same' padding) at small spatial
@@ -252,14 +253,7 @@ Deno.test({
       await tf.setBackend("wasm");
       console.log(JSON.stringify({ threads: info.threads, conv: heapThreadsInUse(), errors }));
       Deno.exit(0);`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", code],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    const r = JSON.parse(text.trim().split("\n").pop()!);
+    const r = await evalJson(code);
     assertEquals(r.threads, 2);
     assertEquals(r.conv, 2);
     assertEquals(r.errors.length, 8);

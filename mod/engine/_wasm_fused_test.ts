@@ -3,6 +3,7 @@ import { wasmFusedBatchNorm } from "./_wasm_fused.ts";
 import type { FusedActivation } from "./fused.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { evalJson } from "./_eval_testutil.ts";
 
 // The wasm fused BatchNormalization + activation kernels against a float64 reference of Keras's
 // training-mode BatchNormalization (batch statistics, biased variance for normalising,
@@ -223,13 +224,7 @@ Deno.test({
       });
       console.log(JSON.stringify({ threads: info.threads, heap: heapThreadsInUse(), errors }));
       Deno.exit(0);`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", code],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+    const r = await evalJson(code);
     assertEquals([r.threads, r.heap], [2, 2]);
     assertEquals(r.errors.length, 5);
     for (const e of r.errors) assert(e <= TOL, `relative errors ${r.errors}`);

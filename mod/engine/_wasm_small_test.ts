@@ -4,6 +4,7 @@ import type { HeapBackend } from "./_wasm_heap.ts";
 import type { WasmBackend } from "./_wasm_stock.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { evalJson } from "./_eval_testutil.ts";
 
 // The kernels for the small operations of batch-1 inference against the cpu backend (max |wasm −
 // cpu| / max |cpu| ≤ 1e-5) at the shapes of the four models' squeeze-and-excitation blocks and
@@ -197,14 +198,7 @@ Deno.test({
       await tf.setBackend("wasm");
       console.log(JSON.stringify({ threads: info.threads, heap: heapThreadsInUse(), errors }));
       Deno.exit(0);`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", code],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    const r = JSON.parse(text.trim().split("\n").pop()!);
+    const r = await evalJson(code);
     assertEquals(r.threads, 2);
     assertEquals(r.heap, 2);
     assertEquals(r.errors.length, 5);

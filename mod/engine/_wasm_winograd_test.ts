@@ -9,6 +9,7 @@ import {
 } from "./_wasm_winograd.ts";
 import { Rng } from "../rng.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { evalJson } from "./_eval_testutil.ts";
 
 // The Winograd F(2×2, 3×3) forward convolution against the cpu backend: max |wasm − cpu| /
 // max |cpu| ≤ 1e-4, plain and with a bias and ReLU or PReLU, for every 3×3 stride-1 convolution
@@ -225,13 +226,7 @@ Deno.test({
       await tf.setBackend("wasm");
       console.log(JSON.stringify({ threads: info.threads, conv: heapThreadsInUse(), errors }));
       Deno.exit(0);`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", code],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+    const r = await evalJson(code);
     assertEquals(r.threads, 2);
     assertEquals(r.conv, 2);
     assertEquals(r.errors.length, 11);
