@@ -24,6 +24,7 @@
  */
 import { tf } from "./backend.ts";
 import { nativeLibraryPath } from "./_native.ts";
+import type { LayerJson, ModelJson } from "./_model_json.ts";
 import {
   type AttrValue,
   configProto,
@@ -39,21 +40,6 @@ export class UnsupportedLayer extends Error {
     super(message);
     this.name = "UnsupportedLayer";
   }
-}
-
-interface LayerJson {
-  name: string;
-  class_name: string;
-  config: Record<string, unknown>;
-  inbound_nodes: [string, number, number, Record<string, unknown>][][];
-}
-
-interface ModelJson {
-  config: {
-    layers: LayerJson[];
-    input_layers: [string, number, number][];
-    output_layers: [string, number, number][];
-  };
 }
 
 let api: TfApi | null = null;

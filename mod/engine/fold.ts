@@ -13,29 +13,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { LayerJson, ModelJson } from "./_model_json.ts";
 
 /** The activation a folded convolution applies. */
 export type FoldedActivation = "linear" | "relu" | "prelu";
 
 interface FoldedConfig extends tf.serialization.ConfigDict {
   foldedActivation: FoldedActivation;
-}
-
-interface LayerJson {
-  name: string;
-  class_name: string;
-  config: Record<string, unknown>;
-  inbound_nodes: [string, number, number, Record<string, unknown>][][];
-}
-
-interface ModelJson {
-  class_name: string;
-  config: {
-    name: string;
-    layers: LayerJson[];
-    input_layers: [string, number, number][];
-    output_layers: [string, number, number][];
-  };
 }
 
 // tfjs-layers does not export its Conv2D class by name: take it from an instance.
